@@ -1,0 +1,258 @@
+package protocol
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"sort"
+	"strconv"
+	"unicode/utf8"
+
+	json "github.com/goccy/go-json"
+)
+
+// FramingJSON is the "json" framing: each message is one JSON array as
+// JSON::XS::encode_json writes it (UTF-8, no white space), and messages are
+// simply concatenated, with no delimiter and no length prefix.
+const FramingJSON = "json"
+
+// AppendJSON appends m in JSON framing to dst, byte for byte as JSON::XS
+// encode_json would write the same values.
+//
+// goccy/go-json decodes the stream (see JSONDecoder), but the encoder is
+// ours: JSON::XS escapes differently from Go encoders (no HTML escapes, no
+// \u2028, control characters as lowercase \u00XX) and prints floats with
+// Perl's %g rule, and the byte-exact form is what Perl peers and recorded
+// transcripts compare against.
+func AppendJSON(dst []byte, m Message) ([]byte, error) {
+	dst = append(dst, '[')
+	dst = appendJSONString(dst, m.Port)
+	var err error
+	for _, v := range m.Data {
+		dst = append(dst, ',')
+		if dst, err = appendJSONValue(dst, v); err != nil {
+			return nil, err
+		}
+	}
+	return append(dst, ']'), nil
+}
+
+func appendJSONValue(dst []byte, v any) ([]byte, error) {
+	var err error
+	switch x := v.(type) {
+	case nil:
+		return append(dst, "null"...), nil
+	case bool:
+		if x {
+			return append(dst, "true"...), nil
+		}
+		return append(dst, "false"...), nil
+	case string:
+		return appendJSONString(dst, x), nil
+	case []byte:
+		return appendJSONLatin1(dst, x), nil
+	case int64:
+		return strconv.AppendInt(dst, x, 10), nil
+	case int:
+		return strconv.AppendInt(dst, int64(x), 10), nil
+	case int32:
+		return strconv.AppendInt(dst, int64(x), 10), nil
+	case uint64:
+		return strconv.AppendUint(dst, x, 10), nil
+	case uint32:
+		return strconv.AppendUint(dst, uint64(x), 10), nil
+	case uint:
+		return strconv.AppendUint(dst, uint64(x), 10), nil
+	case float64:
+		return appendPerlFloat(dst, x), nil
+	case float32:
+		return appendPerlFloat(dst, float64(x)), nil
+	case []any:
+		dst = append(dst, '[')
+		for i, e := range x {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			if dst, err = appendJSONValue(dst, e); err != nil {
+				return nil, err
+			}
+		}
+		return append(dst, ']'), nil
+	case []string:
+		dst = append(dst, '[')
+		for i, e := range x {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = appendJSONString(dst, e)
+		}
+		return append(dst, ']'), nil
+	case map[string]any:
+		dst = append(dst, '{')
+		for i, k := range sortedKeys(x) {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = appendJSONString(dst, k)
+			dst = append(dst, ':')
+			if dst, err = appendJSONValue(dst, x[k]); err != nil {
+				return nil, err
+			}
+		}
+		return append(dst, '}'), nil
+	case map[string]string:
+		dst = append(dst, '{')
+		for i, k := range sortedKeys(x) {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = appendJSONString(dst, k)
+			dst = append(dst, ':')
+			dst = appendJSONString(dst, x[k])
+		}
+		return append(dst, '}'), nil
+	}
+	return nil, fmt.Errorf("protocol: cannot encode %T as an AEMP value", v)
+}
+
+// sortedKeys makes map output deterministic. Perl writes hash order, which
+// is random, so no order is "the" Perl order; sorted is reproducible.
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendJSONString writes s as JSON::XS does with the utf8 option: '"' and
+// '\' escaped, \b \t \n \f \r by name, other control characters as
+// lowercase \u00XX, everything else (DEL, '/', non-ASCII) raw. A string that
+// is not valid UTF-8 holds Perl bytes (see Message), which Perl would
+// write as Latin-1 characters, so it is written that way.
+func appendJSONString(dst []byte, s string) []byte {
+	if !utf8.ValidString(s) {
+		return appendJSONLatin1(dst, []byte(s))
+	}
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' {
+			continue
+		}
+		dst = append(dst, s[start:i]...)
+		dst = appendJSONEscape(dst, c)
+		start = i + 1
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
+}
+
+// appendJSONLatin1 writes bytes as the characters U+0000..U+00FF, which
+// is how JSON::XS writes a Perl byte string ("\xff" becomes "ÿ").
+func appendJSONLatin1(dst []byte, b []byte) []byte {
+	dst = append(dst, '"')
+	for _, c := range b {
+		switch {
+		case c < 0x20 || c == '"' || c == '\\':
+			dst = appendJSONEscape(dst, c)
+		case c < 0x80:
+			dst = append(dst, c)
+		default:
+			dst = utf8.AppendRune(dst, rune(c))
+		}
+	}
+	return append(dst, '"')
+}
+
+func appendJSONEscape(dst []byte, c byte) []byte {
+	switch c {
+	case '"':
+		return append(dst, '\\', '"')
+	case '\\':
+		return append(dst, '\\', '\\')
+	case '\b':
+		return append(dst, '\\', 'b')
+	case '\t':
+		return append(dst, '\\', 't')
+	case '\n':
+		return append(dst, '\\', 'n')
+	case '\f':
+		return append(dst, '\\', 'f')
+	case '\r':
+		return append(dst, '\\', 'r')
+	}
+	return append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&15])
+}
+
+// JSONDecoder reads concatenated JSON arrays from a stream, the way Perl's
+// JSON::XS incr_parse does: any split of the bytes across reads is fine,
+// white space between messages is skipped.
+type JSONDecoder struct {
+	d *json.Decoder
+}
+
+// NewJSONDecoder returns a decoder reading from r.
+func NewJSONDecoder(r io.Reader) *JSONDecoder {
+	if _, ok := r.(*bufio.Reader); !ok {
+		r = bufio.NewReaderSize(r, 64<<10)
+	}
+	d := json.NewDecoder(r)
+	d.UseNumber()
+	return &JSONDecoder{d: d}
+}
+
+// Decode returns the next message. It returns io.EOF at a clean end of
+// the stream, and an error wrapping ErrBadFrame for bytes that are not a
+// JSON array; after such an error the stream cannot be resynchronised.
+func (j *JSONDecoder) Decode() (Message, error) {
+	var v any
+	if err := j.d.Decode(&v); err != nil {
+		if errors.Is(err, io.EOF) {
+			return Message{}, io.EOF
+		}
+		var se *json.SyntaxError
+		if errors.As(err, &se) || !isNetError(err) {
+			return Message{}, fmt.Errorf("%w: json: %v", ErrBadFrame, err)
+		}
+		return Message{}, err
+	}
+	return messageFromArray(normalizeJSON(v))
+}
+
+// normalizeJSON replaces json.Number by int64, uint64 or float64 in place.
+func normalizeJSON(v any) any {
+	switch x := v.(type) {
+	case json.Number:
+		return jsonNumber(string(x))
+	case []any:
+		for i, e := range x {
+			x[i] = normalizeJSON(e)
+		}
+	case map[string]any:
+		for k, e := range x {
+			x[k] = normalizeJSON(e)
+		}
+	}
+	return v
+}
+
+func jsonNumber(s string) any {
+	if i, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return i
+	}
+	if u, err := strconv.ParseUint(s, 10, 64); err == nil {
+		return u
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil && !math.IsInf(f, 0) {
+		return s // cannot happen for a number the decoder accepted
+	}
+	return f
+}
