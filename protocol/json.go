@@ -66,9 +66,9 @@ func appendJSONValue(dst []byte, v any) ([]byte, error) {
 	case uint:
 		return strconv.AppendUint(dst, uint64(x), 10), nil
 	case float64:
-		return appendPerlFloat(dst, x), nil
+		return appendJSONFloat(dst, x), nil
 	case float32:
-		return appendPerlFloat(dst, float64(x)), nil
+		return appendJSONFloat(dst, float64(x)), nil
 	case []any:
 		dst = append(dst, '[')
 		for i, e := range x {
@@ -115,6 +115,16 @@ func appendJSONValue(dst []byte, v any) ([]byte, error) {
 		return append(dst, '}'), nil
 	}
 	return nil, fmt.Errorf("protocol: cannot encode %T as an AEMP value", v)
+}
+
+// appendJSONFloat writes finite floats as Perl does. Quirk: JSON::XS
+// writes infinities and NaN as Perl prints them ("inf", "nan"), which no
+// JSON decoder accepts, so the connection would break; aemp-go writes null.
+func appendJSONFloat(dst []byte, f float64) []byte {
+	if math.IsInf(f, 0) || math.IsNaN(f) {
+		return append(dst, "null"...)
+	}
+	return appendPerlFloat(dst, f)
 }
 
 // sortedKeys makes map output deterministic. Perl writes hash order, which

@@ -1,0 +1,64 @@
+package node
+
+import (
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/aemp-go/aemp-go/protocol"
+)
+
+// Config configures a Node. The zero value of every field has the meaning
+// Perl's built-in defaults give it; compat.Config converts a profile of
+// the Perl rc file into one.
+type Config struct {
+	// NodeID is this node's ID, already expanded (see compat for the %n,
+	// %u and trailing "/" templates). Required.
+	NodeID string
+	// Randomised tells that NodeID contains a random part (it came from a
+	// %u or trailing "/" template). Perl then names local ports without
+	// the per-process prefix ($UNIQ = ""): "b", "c", ...
+	Randomised bool
+
+	Secret     string
+	TLS        *protocol.TLSCredentials
+	AuthOffer  []string
+	AuthAccept []string
+	Framings   []string // default protocol.Framings (cbor, json)
+
+	// Binds are the listen addresses ("127.0.0.1:4040", "*:4040",
+	// "127.0.0.1:0"). Perl's default is ["*"]; a Node with no binds
+	// listens nowhere, which Perl 2.x no longer supports but which suits
+	// tests and command-line clients that only connect out.
+	Binds []string
+	// Seeds are the seed node addresses (host:port) to keep connected to.
+	Seeds []string
+
+	MonitorTimeout  time.Duration // default 30s: handshake timeout, retry cap
+	ConnectInterval time.Duration // default 2s: give up connecting after this
+
+	// Secure refuses remote code execution: eval and calls to functions
+	// that were not registered (Perl's `secure` option). aemp-go can never
+	// run Perl code, so eval is refused whatever this says.
+	Secure bool
+
+	Logger *slog.Logger // default slog.Default()
+	// Trace, when set, receives Perl-style "SND node <- [...]" and
+	// "RCV node -> [...]" lines (PERL_ANYEVENT_MP_TRACE=1).
+	Trace io.Writer
+}
+
+func (c *Config) setDefaults() {
+	if c.MonitorTimeout <= 0 {
+		c.MonitorTimeout = 30 * time.Second
+	}
+	if c.ConnectInterval <= 0 {
+		c.ConnectInterval = 2 * time.Second
+	}
+	if len(c.Framings) == 0 {
+		c.Framings = protocol.Framings
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+}

@@ -1,0 +1,205 @@
+package node
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/aemp-go/aemp-go/protocol"
+)
+
+// Handler handles one message on a port. self is the receiving port
+// (Perl's $SELF). A default handler gets the whole message; a tag
+// handler gets the message without its tag. A panic kills the port with
+// the reason ["die", message].
+type Handler func(self *Port, args []any)
+
+// Port is a handle for a local port. It is cheap to copy and stays valid
+// after the port died (operations on a dead port do nothing).
+type Port struct {
+	n    *Node
+	name string
+}
+
+type portState struct {
+	def  Handler
+	tags map[string]Handler
+}
+
+// ID returns the port ID, "nodeid#name".
+func (p *Port) ID() string { return p.n.id + "#" + p.name }
+
+// String returns the port ID.
+func (p *Port) String() string { return p.ID() }
+
+// Node returns the node the port lives on.
+func (p *Port) Node() *Node { return p.n }
+
+// NewPort creates a local port. With a handler it is the port's default
+// handler. Without one, any message that no tag handler takes kills the
+// port with ["unhandled_message", "no callback found for message '<tag>'"],
+// as Perl's `port` without a block does.
+func (n *Node) NewPort(h Handler) *Port {
+	p := &Port{n: n, name: n.uniq + n.nextName()}
+	if h == nil {
+		h = kilme
+	}
+	n.mu.Lock()
+	n.ports[p.name] = &portState{def: h}
+	n.mu.Unlock()
+	return p
+}
+
+// Port returns a handle for the local port with the given ID or name,
+// whether it exists or not (Rcv on it creates it, as in Perl).
+func (n *Node) Port(idOrName string) (*Port, error) {
+	name := idOrName
+	if nodeID, port, ok := strings.Cut(idOrName, "#"); ok {
+		if nodeID != n.id {
+			return nil, fmt.Errorf("%w: %s", ErrNotLocal, idOrName)
+		}
+		name = port
+	}
+	return &Port{n: n, name: name}, nil
+}
+
+// kilme is the default handler of a port made without one.
+func kilme(self *Port, args []any) {
+	tag := ""
+	if len(args) > 0 {
+		tag, _ = protocol.PerlString(args[0])
+	}
+	if len(tag) > 30 {
+		tag = tag[:30]
+	}
+	tag = nonPrintable.ReplaceAllString(tag, ".")
+	self.Kil("unhandled_message", "no callback found for message '"+tag+"'")
+}
+
+var nonPrintable = regexp.MustCompile(`[^\x20-\x7e]`)
+
+// Default replaces the port's default handler (Perl's `rcv $port, $cb`).
+// Calling it on a port that does not exist creates the port.
+func (p *Port) Default(h Handler) *Port {
+	if h == nil {
+		h = func(*Port, []any) {}
+	}
+	p.n.mu.Lock()
+	defer p.n.mu.Unlock()
+	if ps := p.n.ports[p.name]; ps != nil {
+		ps.def = h
+	} else {
+		p.n.ports[p.name] = &portState{def: h}
+	}
+	return p
+}
+
+// Rcv sets the handler for messages whose first element is tag (Perl's
+// `rcv $port, tag => $cb`); a nil handler removes it. Calling it on a
+// port that does not exist creates the port; such a port, unlike one
+// from NewPort, ignores messages no tag handler takes, exactly as Perl's
+// does (its default callback is an empty sub).
+func (p *Port) Rcv(tag string, h Handler) *Port {
+	p.n.mu.Lock()
+	defer p.n.mu.Unlock()
+	ps := p.n.ports[p.name]
+	if ps == nil {
+		ps = &portState{def: func(*Port, []any) {}}
+		p.n.ports[p.name] = ps
+	}
+	if h == nil {
+		delete(ps.tags, tag)
+		return p
+	}
+	if ps.tags == nil {
+		ps.tags = map[string]Handler{}
+	}
+	ps.tags[tag] = h
+	return p
+}
+
+// Kil kills the port (see Node.Kil).
+func (p *Port) Kil(reason ...any) { p.n.Kil(p.ID(), reason...) }
+
+// Alive reports whether the port exists.
+func (p *Port) Alive() bool {
+	p.n.mu.Lock()
+	defer p.n.mu.Unlock()
+	return p.n.ports[p.name] != nil
+}
+
+// Peval runs f in the context of the port: a panic in f kills the port
+// with ["die", message] instead of propagating (Perl's peval).
+func (p *Port) Peval(f func()) {
+	defer p.recoverDie()
+	f()
+}
+
+// Psub wraps f so that, wherever it is called from, a panic kills the port
+// (Perl's psub), e.g. for timers started from a handler.
+func (p *Port) Psub(f func(args ...any)) func(args ...any) {
+	return func(args ...any) { p.Peval(func() { f(args...) }) }
+}
+
+// recoverDie turns a panic into `kil $SELF, die => $msg`, with trailing
+// newlines removed from the message as Perl's _self_die does.
+func (p *Port) recoverDie() {
+	if r := recover(); r != nil {
+		var msg string
+		switch x := r.(type) {
+		case error:
+			msg = x.Error()
+		default:
+			msg = fmt.Sprint(x)
+		}
+		msg = strings.TrimRight(msg, "\n")
+		p.n.log.Debug("port died", "port", p.ID(), "die", msg)
+		p.Kil("die", msg)
+	}
+}
+
+// deliver runs the handler for a message on a local port (on the
+// dispatch goroutine). Messages to ports that do not exist are dropped.
+func (n *Node) deliver(name string, data []any) {
+	n.mu.Lock()
+	ps := n.ports[name]
+	var h Handler
+	args := data
+	if ps != nil {
+		h = ps.def
+		if len(ps.tags) > 0 && len(data) > 0 {
+			if tag, ok := data[0].(string); ok {
+				if th := ps.tags[tag]; th != nil {
+					h, args = th, data[1:]
+				}
+			}
+		}
+	}
+	n.mu.Unlock()
+	if h == nil {
+		return
+	}
+	p := &Port{n: n, name: name}
+	defer p.recoverDie()
+	h(p, args)
+}
+
+// kill is Kernel.pm's _kill: remove the port and run its monitors with the
+// reason. Killing a port that does not exist is fine.
+func (n *Node) kill(name string, reason []any) {
+	n.mu.Lock()
+	if n.ports[name] == nil {
+		n.mu.Unlock()
+		return
+	}
+	delete(n.ports, name)
+	mons := n.lmon[name]
+	delete(n.lmon, name)
+	n.mu.Unlock()
+	if len(mons) == 0 && len(reason) > 0 {
+		n.log.Warn("unmonitored local port died", "port", n.id+"#"+name, "reason", joinReason(reason))
+	}
+	for _, m := range mons {
+		m.fire(reason)
+	}
+}

@@ -1,0 +1,276 @@
+package node
+
+import (
+	"context"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/aemp-go/aemp-go/protocol"
+)
+
+// remote is what this node knows about another node (Node.pm's
+// AnyEvent::MP::Node::Remote): its connection, the messages queued until
+// one exists, and the monitors that depend on it.
+type remote struct {
+	n  *Node
+	id string
+
+	mu           sync.Mutex
+	tr           *conn                 // the connection messages go out on
+	queue        []protocol.Message    // until connected (Perl's {queue})
+	connecting   bool                  // dial attempts under way (Perl's {connect_w})
+	connectTimer *time.Timer           // gives up after connect_interval ({connect_to})
+	cancelDial   context.CancelFunc    // stops the attempts of this round
+	lmon         map[string][]*monitor // our monitors on that node's ports
+	rmon         map[string]*monitor   // that node's monitors on our ports
+	downPending  bool                  // monitors of a lost connection not yet run
+	all          []*conn               // every live connection, for shutdown
+}
+
+// remote returns the remote-node record, creating it on first use (Perl's
+// add_node).
+func (n *Node) remote(id string) *remote {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	r := n.remotes[id]
+	if r == nil {
+		r = &remote{n: n, id: id, lmon: map[string][]*monitor{}, rmon: map[string]*monitor{}}
+		n.remotes[id] = r
+	}
+	return r
+}
+
+func (r *remote) isUp() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.tr != nil
+}
+
+// send transmits m, or queues it and starts connecting.
+func (r *remote) send(m protocol.Message) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.tr != nil {
+		return r.tr.send(m)
+	}
+	r.queue = append(r.queue, m)
+	r.connectLocked()
+	return nil
+}
+
+// connectLocked starts connecting unless a connection exists or is being
+// made (Node.pm connect). Within connect_interval a connection must be up,
+// or the attempt fails with "connect timeout", dropping the queue and
+// firing monitors.
+func (r *remote) connectLocked() {
+	if r.tr != nil || r.connecting || r.downPending || r.n.closed() {
+		return
+	}
+	if r.connectTimer == nil {
+		r.connectTimer = time.AfterFunc(r.n.cfg.ConnectInterval, func() {
+			r.transportError("transport_error", r.id, "connect timeout")
+		})
+	}
+	if addrs := r.n.knownAddrs(r.id); len(addrs) > 0 {
+		r.connectToLocked(addrs)
+		return
+	}
+	if r.n.isGlobal() {
+		// On global nodes all bets are off: we know the node or we don't.
+		go r.transportError("transport_error", r.id, "no known address")
+		return
+	}
+	r.n.gFind(r.id)
+}
+
+// connectTo dials the given addresses (Node.pm connect_to, also used for
+// g_found answers).
+func (r *remote) connectTo(addrs []string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.connectToLocked(addrs)
+}
+
+func (r *remote) connectToLocked(addrs []string) {
+	if r.tr != nil || r.connecting || r.n.closed() {
+		return
+	}
+	if len(addrs) == 0 {
+		go r.transportError("transport_error", r.id, "no known address")
+		return
+	}
+	// Node.pm spreads the attempts: at most connect_interval apart, all
+	// within monitor_timeout, never closer than 0.4 s.
+	mon, iv := r.n.cfg.MonitorTimeout.Seconds(), r.n.cfg.ConnectInterval.Seconds()
+	if (mon-iv)/float64(len(addrs)) < iv {
+		iv = (mon - iv) / float64(len(addrs))
+	}
+	if iv < 0.4 {
+		iv = 0.4
+	}
+	interval := time.Duration(iv * (0.9 + 0.1*rand.Float64()) * float64(time.Second))
+	r.connecting = true
+	ctx, cancel := context.WithCancel(r.n.ctx)
+	r.cancelDial = cancel
+	addrs = append([]string(nil), addrs...)
+	r.n.wg.Add(1)
+	go func() {
+		defer r.n.wg.Done()
+		for i, a := range addrs {
+			if i > 0 {
+				select {
+				case <-ctx.Done():
+					return
+				case <-time.After(interval):
+				}
+			}
+			r.n.wg.Add(1)
+			go func(addr string) {
+				defer r.n.wg.Done()
+				if _, err := r.n.dial(ctx, addr); err != nil {
+					r.n.log.Debug("connect failed", "peer", r.id, "addr", addr, "err", err)
+				}
+			}(a)
+		}
+	}()
+}
+
+// transportConnect makes c the node's connection (Node.pm
+// transport_connect) and sends what was queued.
+func (r *remote) transportConnect(c *conn) {
+	r.mu.Lock()
+	if r.tr != nil {
+		// Perl reports the replaced connection as an error, firing
+		// monitors, and keeps receiving on it; so does aemp-go.
+		r.mu.Unlock()
+		r.transportError("transport_error", r.id, "switched connections")
+		r.mu.Lock()
+	}
+	r.tr = c
+	r.stopConnectingLocked()
+	q := r.queue
+	r.queue = nil
+	r.mu.Unlock()
+	// Node-up runs before the queue is flushed, as in Perl; it must be on
+	// the dispatch goroutine, so the flush follows it there.
+	r.n.loop.post(item{fn: func() {
+		r.n.nodeEvent(r.id, true, nil)
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		for _, m := range q {
+			if r.tr == nil {
+				break // lost again before the flush: dropped, monitors fired
+			}
+			if err := r.tr.send(m); err != nil {
+				r.n.log.Warn("cannot encode queued message", "peer", r.id, "err", err)
+			}
+		}
+	}})
+}
+
+func (r *remote) stopConnectingLocked() {
+	r.connecting = false
+	if r.connectTimer != nil {
+		r.connectTimer.Stop()
+		r.connectTimer = nil
+	}
+	if r.cancelDial != nil {
+		r.cancelDial()
+		r.cancelDial = nil
+	}
+}
+
+// transportError is Node.pm's transport_error: the connection is gone or
+// could not be made. Queued messages are dropped and every monitor on that
+// node's ports fires with the reason. Sending resumes (with a new
+// connection) only after the monitors ran, so no message sent after the
+// loss can overtake them: the "no holes" guarantee.
+func (r *remote) transportError(reason ...any) {
+	r.mu.Lock()
+	hadTransport := r.tr != nil
+	r.tr = nil
+	r.stopConnectingLocked()
+	r.queue = nil
+	mons := r.lmon
+	r.lmon = map[string][]*monitor{}
+	r.downPending = true
+	r.mu.Unlock()
+	r.n.log.Debug("transport error", "peer", r.id, "reason", joinReason(reason))
+	r.n.loop.post(item{fn: func() {
+		for _, l := range mons {
+			for _, m := range l {
+				m.fire(reason)
+			}
+		}
+		if hadTransport {
+			r.n.nodeEvent(r.id, false, reason)
+		}
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		r.downPending = false
+		if len(r.queue) > 0 {
+			r.connectLocked()
+		}
+	}})
+}
+
+// monitor registers a monitor on a port of this node; the first monitor of
+// a port sends mon1 (a monitor of the node port itself only watches the
+// connection).
+func (r *remote) monitor(port string, m *monitor) {
+	r.mu.Lock()
+	first := len(r.lmon[port]) == 0
+	r.lmon[port] = append(r.lmon[port], m)
+	r.mu.Unlock()
+	if first && port != "" {
+		r.send(protocol.Message{Data: []any{"mon1", port}})
+	} else if port == "" {
+		// monitoring the node port makes sure there is a connection
+		r.mu.Lock()
+		r.connectLocked()
+		r.mu.Unlock()
+	}
+}
+
+func (r *remote) unmonitor(port string, m *monitor) {
+	r.mu.Lock()
+	l, ok := r.lmon[port]
+	if !ok {
+		r.mu.Unlock()
+		return
+	}
+	l = removeMonitor(l, m)
+	r.lmon[port] = l
+	last := len(l) == 0
+	if last {
+		delete(r.lmon, port)
+	}
+	r.mu.Unlock()
+	if last && port != "" {
+		r.send(protocol.Message{Data: []any{"mon0", port}})
+	}
+}
+
+// kil0 runs our monitors of a remote port that the remote node reported
+// dead.
+func (r *remote) kil0(port string, reason []any) {
+	r.mu.Lock()
+	l := r.lmon[port]
+	delete(r.lmon, port)
+	r.mu.Unlock()
+	for _, m := range l {
+		m.fire(reason)
+	}
+}
+
+func (r *remote) shutdown() {
+	r.mu.Lock()
+	r.stopConnectingLocked()
+	all := r.all
+	r.all = nil
+	r.mu.Unlock()
+	for _, c := range all {
+		c.close()
+	}
+}
