@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 )
 
@@ -36,16 +37,23 @@ func (n *Node) CalFunc(port string, msg []any, cb func(reply []any), timeout tim
 
 // calFunc is CalFunc with the death reason passed on.
 func (n *Node) calFunc(port string, msg []any, cb func(reply, died []any), timeout time.Duration) (string, error) {
-	var (
+	// The reply, the timer and the monitor race each other; st.mu makes
+	// the first one win and the set-up visible to the others.
+	var st struct {
+		sync.Mutex
 		timer *time.Timer
 		guard *Guard
 		done  bool
-	)
+	}
 	finish := func(self *Port, reply, died []any) {
-		if done {
+		st.Lock()
+		if st.done {
+			st.Unlock()
 			return
 		}
-		done = true
+		st.done = true
+		timer, guard := st.timer, st.guard
+		st.Unlock()
 		if timer != nil {
 			timer.Stop()
 		}
@@ -59,23 +67,27 @@ func (n *Node) calFunc(port string, msg []any, cb func(reply, died []any), timeo
 		}
 		finish(self, args, nil)
 	})
+	st.Lock()
 	if timeout > 0 {
-		timer = time.AfterFunc(timeout, func() {
+		st.timer = time.AfterFunc(timeout, func() {
 			n.loop.post(item{fn: func() { finish(rp, nil, []any{"timeout"}) }})
 		})
 	} else {
-		var err error
-		guard, err = n.MonFunc(port, func(reason []any) {
+		g, err := n.MonFunc(port, func(reason []any) {
 			if reason == nil {
 				reason = []any{}
 			}
 			finish(rp, nil, reason)
 		})
 		if err != nil {
+			st.Unlock()
 			rp.Kil()
 			return "", err
 		}
+		st.guard = g
 	}
+	guard := st.guard
+	st.Unlock()
 	if err := n.Snd(port, append(append([]any(nil), msg...), rp.ID())...); err != nil {
 		rp.Kil()
 		guard.Stop()

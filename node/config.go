@@ -32,7 +32,11 @@ type Config struct {
 	// tests and command-line clients that only connect out.
 	Binds []string
 	// Seeds are the seed node addresses (host:port) to keep connected to.
+	// A node that finds its own address among them becomes a global node.
 	Seeds []string
+	// SeedSource, when set, is asked for further seed addresses every time
+	// the node retries its seeds (e.g. DNS SRV records, re-resolved).
+	SeedSource func() []string
 
 	MonitorTimeout  time.Duration // default 30s: handshake timeout, retry cap
 	ConnectInterval time.Duration // default 2s: give up connecting after this

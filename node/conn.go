@@ -40,10 +40,10 @@ func (n *Node) attach(s *protocol.Session) *conn {
 	r.mu.Unlock()
 	n.log.Debug("connected", "peer", r.id, "addr", s.Conn.RemoteAddr().String(),
 		"send", s.SendFraming, "recv", s.RecvFraming, "tls", s.TLS)
+	r.transportConnect(c) // before reading, so the node is up when its first message arrives
 	n.wg.Add(2)
 	go c.readLoop()
 	go c.writeLoop()
-	r.transportConnect(c)
 	return c
 }
 

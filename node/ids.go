@@ -2,6 +2,7 @@ package node
 
 import (
 	"crypto/rand"
+	"sort"
 	"strings"
 )
 
@@ -74,3 +75,5 @@ func perlIncr(s string) string {
 	}
 	return string(first) + string(b)
 }
+
+func sortStrings(s []string) { sort.Strings(s) }

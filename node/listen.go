@@ -26,7 +26,6 @@ func (n *Node) handshakeConfig(peerAddr string) *protocol.HandshakeConfig {
 		Timeout:    n.cfg.MonitorTimeout,
 		// Transport.pm refuses a node it already has a connection to.
 		CheckGreeting: func(g *protocol.Greeting) error {
-			n.greeted(g)
 			if n.NodeIsUp(g.NodeID) {
 				return fmt.Errorf("%s %w", g.NodeID, protocol.ErrAlreadyConnected)
 			}
@@ -34,10 +33,6 @@ func (n *Node) handshakeConfig(peerAddr string) *protocol.HandshakeConfig {
 		},
 	}
 }
-
-// greeted is called with every peer greeting (Transport's @HOOK_GREETED);
-// the seed code uses it to learn seed node IDs.
-func (n *Node) greeted(g *protocol.Greeting) {}
 
 // Connect dials addr, runs the handshake and attaches the connection. It
 // returns the peer's node ID. Errors are *protocol.HandshakeError where
@@ -52,6 +47,10 @@ func (n *Node) Connect(ctx context.Context, addr string) (string, error) {
 }
 
 func (n *Node) dial(ctx context.Context, addr string) (*conn, error) {
+	return n.dialConfig(ctx, addr, n.handshakeConfig(addr))
+}
+
+func (n *Node) dialConfig(ctx context.Context, addr string, hc *protocol.HandshakeConfig) (*conn, error) {
 	if n.closed() {
 		return nil, ErrClosed
 	}
@@ -60,7 +59,7 @@ func (n *Node) dial(ctx context.Context, addr string) (*conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	s, err := protocol.Handshake(ctx, nc, n.handshakeConfig(addr))
+	s, err := protocol.Handshake(ctx, nc, hc)
 	if err != nil {
 		n.logHandshake(err)
 		return nil, err

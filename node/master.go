@@ -11,12 +11,11 @@ import (
 
 // globalState is guarded by Node.mu.
 type globalState struct {
-	master     string           // our master node, "" while there is none
-	requests   map[string][]any // id -> request, re-sent to every new master (%GLOBAL_REQ)
-	replies    map[string]func(args []any)
-	replyID    string // $GLOBAL_RES_ID
-	global     bool   // this node runs the global service
-	globalPeer map[string]bool
+	master   string           // our master node, "" while there is none
+	requests map[string][]any // id -> request, re-sent to every new master (%GLOBAL_REQ)
+	replies  map[string]func(args []any)
+	replyID  string // $GLOBAL_RES_ID
+	global   bool   // this node runs the global service
 }
 
 // isGlobal reports whether this node is a global node.
@@ -127,10 +126,5 @@ func (n *Node) gFound(src string, args []any) {
 
 // gGlobal: a global node announces itself (normal nodes only record it).
 func (n *Node) gGlobal(src string, args []any) {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if n.g.globalPeer == nil {
-		n.g.globalPeer = map[string]bool{}
-	}
-	n.g.globalPeer[src] = true
+	n.gdb.nodes[src] = true
 }

@@ -57,8 +57,11 @@ type Node struct {
 
 	reqs map[string]nodeRequest // the node port's request table (%NODE_REQ)
 
-	loop loop
-	g    globalState
+	loop  loop
+	g     globalState // under mu
+	db    dbState     // dispatch goroutine only
+	gdb   globalDB    // dispatch goroutine only
+	seeds seedState   // dispatch goroutine only
 }
 
 // New creates a node. It does not listen or connect yet: call Start.
@@ -84,6 +87,11 @@ func New(cfg Config) (*Node, error) {
 	n.log = cfg.Logger.With("node", n.id)
 	n.ctx, n.cancel = context.WithCancel(context.Background())
 	n.reqs = n.kernelRequests()
+	n.db = dbState{local: map[string]map[string]any{}, mon: map[string]map[string]any{}, monitors: map[string][]*dbMonitor{}}
+	n.gdb = globalDB{global: map[string]map[string]any{}, locals: map[string]map[string]map[string]any{},
+		slaves: map[string]map[string]bool{}, monitors: map[string]map[string]bool{}, nodes: map[string]bool{}}
+	n.seeds = seedState{node: map[string]string{}, seedOf: map[string]string{}, connecting: map[string]bool{},
+		keepalive: map[string]int{}, keepaliveDown: map[string]bool{}}
 	n.loop.init()
 	n.wg.Add(1)
 	go func() {
@@ -103,8 +111,17 @@ func (n *Node) Binds() []string {
 	return append([]string(nil), n.binds...)
 }
 
-// Start binds the configured listeners.
+// Start binds the configured listeners, publishes them in the database,
+// and starts connecting to the seeds (Kernel.pm's configure).
 func (n *Node) Start() error {
+	if err := n.bind(); err != nil {
+		return err
+	}
+	n.loop.post(item{fn: n.startNetwork})
+	return nil
+}
+
+func (n *Node) bind() error {
 	for _, b := range n.cfg.Binds {
 		addrs, err := resolveBind(b)
 		if err != nil {

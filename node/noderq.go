@@ -88,8 +88,15 @@ func (n *Node) kernelRequests() map[string]nodeRequest {
 		"": func(string, []any) {},
 
 		"g_global": n.gGlobal,
-		"g_reply":  n.gReply,
-		"g_found":  n.gFound,
+		"g_chg1":   n.gChg1,
+		"g_chg2":   n.gChg2,
+		// another node wants us as its master: become global, then serve it
+		"g_slave": func(src string, args []any) {
+			n.becomeGlobal()
+			n.reqs["g_slave"](src, args)
+		},
+		"g_reply": n.gReply,
+		"g_found": n.gFound,
 	}
 }
 

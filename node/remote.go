@@ -25,6 +25,7 @@ type remote struct {
 	lmon         map[string][]*monitor // our monitors on that node's ports
 	rmon         map[string]*monitor   // that node's monitors on our ports
 	downPending  bool                  // monitors of a lost connection not yet run
+	holding      bool                  // connected, but node-up callbacks not yet run
 	all          []*conn               // every live connection, for shutdown
 }
 
@@ -51,7 +52,7 @@ func (r *remote) isUp() bool {
 func (r *remote) send(m protocol.Message) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.tr != nil {
+	if r.tr != nil && !r.holding {
 		return r.tr.send(m)
 	}
 	r.queue = append(r.queue, m)
@@ -144,26 +145,30 @@ func (r *remote) transportConnect(c *conn) {
 		// Perl reports the replaced connection as an error, firing
 		// monitors, and keeps receiving on it; so does aemp-go.
 		r.mu.Unlock()
-		r.transportError("transport_error", r.id, "switched connections")
+		r.lost(true, "transport_error", r.id, "switched connections")
 		r.mu.Lock()
 	}
 	r.tr = c
+	r.holding = true
 	r.stopConnectingLocked()
-	q := r.queue
-	r.queue = nil
 	r.mu.Unlock()
-	// Node-up runs before the queue is flushed, as in Perl; it must be on
-	// the dispatch goroutine, so the flush follows it there.
+	// Node-up callbacks run before the queue is flushed, and what they
+	// send is queued behind what was already waiting, as in Perl (where
+	// the transport's send replaces the queueing one only after
+	// _inject_nodeevent). The node counts as up meanwhile.
 	r.n.loop.post(item{fn: func() {
 		r.n.nodeEvent(r.id, true, nil)
 		r.mu.Lock()
 		defer r.mu.Unlock()
+		if r.tr != c {
+			return // lost again before the flush: dropped, monitors fired
+		}
+		r.holding = false
+		q := r.queue
+		r.queue = nil
 		for _, m := range q {
-			if r.tr == nil {
-				break // lost again before the flush: dropped, monitors fired
-			}
-			if err := r.tr.send(m); err != nil {
-				r.n.log.Warn("cannot encode queued message", "peer", r.id, "err", err)
+			if err := c.send(m); err != nil {
+				r.n.log.Warn("cannot send queued message", "peer", r.id, "err", err)
 			}
 		}
 	}})
@@ -186,12 +191,20 @@ func (r *remote) stopConnectingLocked() {
 // node's ports fires with the reason. Sending resumes (with a new
 // connection) only after the monitors ran, so no message sent after the
 // loss can overtake them: the "no holes" guarantee.
-func (r *remote) transportError(reason ...any) {
+func (r *remote) transportError(reason ...any) { r.lost(false, reason...) }
+
+// lost implements transportError. On a switch of connections the queue is
+// kept: it only holds what waits for the node-up callbacks of the
+// connection being replaced.
+func (r *remote) lost(switching bool, reason ...any) {
 	r.mu.Lock()
 	hadTransport := r.tr != nil
 	r.tr = nil
+	r.holding = false
 	r.stopConnectingLocked()
-	r.queue = nil
+	if !switching {
+		r.queue = nil
+	}
 	mons := r.lmon
 	r.lmon = map[string][]*monitor{}
 	r.downPending = true

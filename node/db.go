@@ -1,0 +1,374 @@
+package node
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"regexp"
+	"sort"
+
+	"github.com/aemp-go/aemp-go/protocol"
+)
+
+// The distributed database, node side (Kernel.pm "local database
+// operations"): every node keeps its own entries (LOCAL_DB) and tells its
+// master about changes; queries and monitors go to the master. All of this
+// state belongs to the dispatch goroutine.
+
+// dbState is owned by the dispatch goroutine.
+type dbState struct {
+	local    map[string]map[string]any // LOCAL_DB: what this node set
+	mon      map[string]map[string]any // MON_DB: copies of monitored families
+	monitors map[string][]*dbMonitor   // LOCAL_MON
+}
+
+type dbMonitor struct {
+	cb func(db map[string]any, added, changed, deleted []string)
+}
+
+// DbMonFunc is the callback of DbMon: the whole family as this node knows
+// it, and the keys added, changed and deleted by this change. The map and
+// slices belong to the node: copy what you keep.
+type DbMonFunc func(family map[string]any, added, changed, deleted []string)
+
+var familyRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_:]*$`)
+
+// checkFamily enforces the family names MP.pm documents
+// ([A-Za-z][A-Za-z0-9_:]*); Perl documents but does not check them. The
+// internal families "'l" and "'g" are not for applications.
+func checkFamily(family string) error {
+	if !familyRE.MatchString(family) {
+		return fmt.Errorf("aemp: %q is not a valid database family name ([A-Za-z][A-Za-z0-9_:]*)", family)
+	}
+	return nil
+}
+
+// sameValue is Kernel.pm's sv_eq: scalars compare as strings (and
+// definedness), references by their JSON encoding.
+func sameValue(a, b any) bool {
+	switch a.(type) {
+	case []any, map[string]any, []string, map[string]string:
+		return jsonEq(a, b)
+	}
+	switch b.(type) {
+	case []any, map[string]any, []string, map[string]string:
+		return jsonEq(a, b)
+	}
+	if (a == nil) != (b == nil) {
+		return false
+	}
+	as, _ := protocol.PerlString(a)
+	bs, _ := protocol.PerlString(b)
+	return as == bs
+}
+
+func jsonEq(a, b any) bool {
+	ea, err1 := protocol.AppendJSON(nil, protocol.Message{Data: []any{a}})
+	eb, err2 := protocol.AppendJSON(nil, protocol.Message{Data: []any{b}})
+	return err1 == nil && err2 == nil && bytes.Equal(ea, eb)
+}
+
+// DbSet sets family/key to value in this node's part of the database and
+// returns a guard that deletes it again (Perl's db_set).
+func (n *Node) DbSet(family, key string, value any) (*Guard, error) {
+	if err := checkFamily(family); err != nil {
+		return nil, err
+	}
+	if key == "" {
+		return nil, fmt.Errorf("aemp: database keys must be non-empty strings")
+	}
+	n.loop.post(item{fn: func() { n.dbSet(family, key, value) }})
+	return newGuard(func() { n.DbDel(family, key) }), nil
+}
+
+// DbDel deletes keys of this node's part of a family (Perl's db_del).
+func (n *Node) DbDel(family string, keys ...string) {
+	keys = append([]string(nil), keys...)
+	n.loop.post(item{fn: func() { n.dbDel(family, keys) }})
+}
+
+func (n *Node) dbSet(family, key string, value any) {
+	f := n.db.local[family]
+	if f == nil {
+		f = map[string]any{}
+		n.db.local[family] = f
+	}
+	if old, ok := f[key]; ok && sameValue(old, value) {
+		return
+	}
+	f[key] = value
+	if m := n.masterID(); m != "" {
+		n.Snd(m+"#", "g_upd", family, map[string]any{key: value})
+	}
+}
+
+func (n *Node) dbDel(family string, keys []string) {
+	f := n.db.local[family]
+	var del []any
+	for _, k := range keys {
+		if _, ok := f[k]; ok {
+			delete(f, k)
+			del = append(del, k)
+		}
+	}
+	if len(f) == 0 {
+		delete(n.db.local, family)
+	}
+	if len(del) == 0 {
+		return
+	}
+	if m := n.masterID(); m != "" {
+		n.Snd(m+"#", "g_upd", family, nil, del)
+	}
+}
+
+// DbReg registers a port in a family (value may be nil) and removes it
+// again when the port dies (Perl's db_reg). The guard deletes the entry;
+// as in Perl it does not stop the monitor.
+func (n *Node) DbReg(family, port string, value any) (*Guard, error) {
+	if err := checkFamily(family); err != nil {
+		return nil, err
+	}
+	if _, err := n.MonFunc(port, func([]any) { n.DbDel(family, port) }); err != nil {
+		return nil, err
+	}
+	return n.DbSet(family, port, value)
+}
+
+// DbFamilyFunc asks the master for a whole family; cb runs on the
+// dispatch goroutine.
+func (n *Node) DbFamilyFunc(family string, cb func(map[string]any)) {
+	n.globalCall([]any{"g_db_family", family}, func(args []any) {
+		m, _ := firstArg(args).(map[string]any)
+		if m == nil {
+			m = map[string]any{}
+		}
+		cb(m)
+	})
+}
+
+// DbKeysFunc asks the master for the keys of a family.
+func (n *Node) DbKeysFunc(family string, cb func([]string)) {
+	n.globalCall([]any{"g_db_keys", family}, func(args []any) {
+		l, _ := firstArg(args).([]any)
+		keys := make([]string, 0, len(l))
+		for _, k := range l {
+			s, _ := protocol.PerlString(k)
+			keys = append(keys, s)
+		}
+		cb(keys)
+	})
+}
+
+// DbValuesFunc asks the master for the values of a family.
+func (n *Node) DbValuesFunc(family string, cb func([]any)) {
+	n.globalCall([]any{"g_db_values", family}, func(args []any) {
+		l, _ := firstArg(args).([]any)
+		cb(l)
+	})
+}
+
+func firstArg(args []any) any {
+	if len(args) == 0 {
+		return nil
+	}
+	return args[0]
+}
+
+// wait runs an asynchronous query and waits for its answer or ctx. Not
+// for use inside handlers (the answer is delivered by the goroutine that
+// runs them).
+func wait[T any](ctx context.Context, start func(cb func(T))) (T, error) {
+	ch := make(chan T, 1)
+	start(func(v T) { ch <- v })
+	select {
+	case v := <-ch:
+		return v, nil
+	case <-ctx.Done():
+		var zero T
+		return zero, ctx.Err()
+	}
+}
+
+// DbFamily returns a family as the master knows it. Keys and values are
+// those of every node's entries, merged.
+func (n *Node) DbFamily(ctx context.Context, family string) (map[string]any, error) {
+	return wait(ctx, func(cb func(map[string]any)) { n.DbFamilyFunc(family, cb) })
+}
+
+// DbKeys returns the keys of a family (in the master's order).
+func (n *Node) DbKeys(ctx context.Context, family string) ([]string, error) {
+	return wait(ctx, func(cb func([]string)) { n.DbKeysFunc(family, cb) })
+}
+
+// DbValues returns the values of a family.
+func (n *Node) DbValues(ctx context.Context, family string) ([]any, error) {
+	return wait(ctx, func(cb func([]any)) { n.DbValuesFunc(family, cb) })
+}
+
+// DbMon monitors a family (Perl's db_mon): cb is called as soon as possible
+// with the current contents, even when empty, and then on every change.
+// cb runs on the dispatch goroutine. Stop the guard to end monitoring.
+func (n *Node) DbMon(family string, cb DbMonFunc) *Guard {
+	m := &dbMonitor{cb: cb}
+	n.loop.post(item{fn: func() { n.dbMon(family, m) }})
+	return newGuard(func() { n.loop.post(item{fn: func() { n.dbUnmon(family, m) }}) })
+}
+
+func (n *Node) dbMon(family string, m *dbMonitor) {
+	if db, ok := n.db.mon[family]; ok {
+		// Already monitored: give the newcomer the current state, later
+		// (Perl postpones it too), unless it was stopped meanwhile.
+		n.db.monitors[family] = append(n.db.monitors[family], m)
+		n.loop.post(item{fn: func() {
+			if !containsMon(n.db.monitors[family], m) {
+				return
+			}
+			m.cb(db, sortedKeys(db), nil, nil)
+		}})
+		return
+	}
+	n.db.monitors[family] = append(n.db.monitors[family], m)
+	n.db.mon[family] = map[string]any{}
+	n.globalReqAdd("mon1 "+family, []any{"g_mon1", family})
+}
+
+func (n *Node) dbUnmon(family string, m *dbMonitor) {
+	l := n.db.monitors[family]
+	for i, e := range l {
+		if e == m {
+			l = append(l[:i:i], l[i+1:]...)
+			break
+		}
+	}
+	if len(l) > 0 {
+		n.db.monitors[family] = l
+		return
+	}
+	n.globalReqDel("mon1 " + family)
+	if master := n.masterID(); master != "" {
+		n.Snd(master+"#", "g_mon0", family)
+	}
+	delete(n.db.monitors, family)
+	delete(n.db.mon, family)
+}
+
+func containsMon(l []*dbMonitor, m *dbMonitor) bool {
+	for _, e := range l {
+		if e == m {
+			return true
+		}
+	}
+	return false
+}
+
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// gChg1: ["", "g_chg1", family, {db}|null] is the full state of a family
+// we started to monitor; only our master's answers count.
+func (n *Node) gChg1(src string, args []any) {
+	if src != n.masterID() {
+		return
+	}
+	family := argString(args, 0)
+	ndb, _ := firstArg(args[min(1, len(args)):]).(map[string]any)
+	db := n.db.mon[family]
+	if db == nil {
+		return // no longer monitored
+	}
+	var added, changed, deleted []string
+	for _, k := range sortedKeys(ndb) {
+		if _, ok := db[k]; ok {
+			changed = append(changed, k)
+		} else {
+			added = append(added, k)
+		}
+		db[k] = ndb[k]
+	}
+	for _, k := range sortedKeys(db) {
+		if _, ok := ndb[k]; !ok {
+			delete(db, k)
+			deleted = append(deleted, k)
+		}
+	}
+	n.dbNotify(family, db, added, changed, deleted)
+}
+
+// gChg2: ["", "g_chg2", family, {set}, [deleted]] is an incremental change.
+func (n *Node) gChg2(src string, args []any) {
+	if src != n.masterID() {
+		return
+	}
+	family := argString(args, 0)
+	db := n.db.mon[family]
+	if db == nil {
+		return
+	}
+	set, _ := firstArg(args[min(1, len(args)):]).(map[string]any)
+	var added, changed, deleted []string
+	for _, k := range sortedKeys(set) {
+		if _, ok := db[k]; ok {
+			changed = append(changed, k)
+		} else {
+			added = append(added, k)
+		}
+		db[k] = set[k]
+	}
+	if len(args) > 2 {
+		if l, ok := args[2].([]any); ok {
+			for _, d := range l {
+				k, _ := protocol.PerlString(d)
+				delete(db, k)
+				deleted = append(deleted, k)
+			}
+		}
+	}
+	n.dbNotify(family, db, added, changed, deleted)
+}
+
+func (n *Node) dbNotify(family string, db map[string]any, added, changed, deleted []string) {
+	for _, m := range append([]*dbMonitor(nil), n.db.monitors[family]...) {
+		func() {
+			defer func() {
+				if r := recover(); r != nil {
+					n.log.Error("db_mon callback panicked", "family", family, "err", r)
+				}
+			}()
+			m.cb(db, added, changed, deleted)
+		}()
+	}
+}
+
+// GrpReg, GrpMon and GrpGet are AEMP 1.x's port group calls, which 2.x
+// keeps as thin wrappers over the database (Global.pm).
+
+// GrpReg registers port in group (db_reg with no value).
+func (n *Node) GrpReg(group, port string) (*Guard, error) { return n.DbReg(group, port, nil) }
+
+// GrpMon calls cb with the ports of a group and the ports added and
+// removed, on every change.
+func (n *Node) GrpMon(group string, cb func(ports, added, deleted []string)) *Guard {
+	return n.DbMon(group, func(db map[string]any, a, _, d []string) { cb(sortedKeys(db), a, d) })
+}
+
+// GrpGet returns the ports of a group as this node's copy of the global
+// database has them: like Perl's grp_get it only knows anything on a
+// global node (elsewhere use DbKeys or GrpMon). nil means none.
+func (n *Node) GrpGet(ctx context.Context, group string) ([]string, error) {
+	return wait(ctx, func(cb func([]string)) {
+		n.loop.post(item{fn: func() {
+			if f := n.gdb.global[group]; len(f) > 0 {
+				cb(sortedKeys(f))
+				return
+			}
+			cb(nil)
+		}})
+	})
+}
