@@ -2,7 +2,9 @@ package node
 
 import (
 	"context"
+	"log/slog"
 	"net"
+	"os"
 	"reflect"
 	"sort"
 	"testing"
@@ -22,7 +24,12 @@ func freeAddr(t testing.TB) string {
 
 func startNode(t testing.TB, id string, binds, seeds []string) *Node {
 	t.Helper()
-	n, err := New(Config{NodeID: id, Secret: testSecret, Binds: binds, Seeds: seeds})
+	cfg := Config{NodeID: id, Secret: testSecret, Binds: binds, Seeds: seeds}
+	if os.Getenv("AEMP_TEST_TRACE") != "" {
+		cfg.Trace = prefixWriter(id)
+		cfg.Logger = slog.New(slog.NewTextHandler(prefixWriter(id), &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	n, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

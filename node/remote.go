@@ -70,7 +70,7 @@ func (r *remote) connectLocked() {
 	}
 	if r.connectTimer == nil {
 		r.connectTimer = time.AfterFunc(r.n.cfg.ConnectInterval, func() {
-			r.transportError("transport_error", r.id, "connect timeout")
+			r.connectFailed("connect timeout")
 		})
 	}
 	if addrs := r.n.knownAddrs(r.id); len(addrs) > 0 {
@@ -79,7 +79,7 @@ func (r *remote) connectLocked() {
 	}
 	if r.n.isGlobal() {
 		// On global nodes all bets are off: we know the node or we don't.
-		go r.transportError("transport_error", r.id, "no known address")
+		go r.connectFailed("no known address")
 		return
 	}
 	r.n.gFind(r.id)
@@ -98,7 +98,7 @@ func (r *remote) connectToLocked(addrs []string) {
 		return
 	}
 	if len(addrs) == 0 {
-		go r.transportError("transport_error", r.id, "no known address")
+		go r.connectFailed("no known address")
 		return
 	}
 	// Node.pm spreads the attempts: at most connect_interval apart, all
@@ -142,11 +142,30 @@ func (r *remote) connectToLocked(addrs []string) {
 func (r *remote) transportConnect(c *conn) {
 	r.mu.Lock()
 	if r.tr != nil {
-		// Perl reports the replaced connection as an error, firing
-		// monitors, and keeps receiving on it; so does aemp-go.
+		// Two connections to one node, usually because both dialled at
+		// once. Perl makes the new one current and keeps receiving on the
+		// old one, and reports a transport error: messages on the two may
+		// be reordered, so monitors of that node's ports fire. aemp-go does
+		// the same for port monitors, but does not also report the node as
+		// down and up again: it never was down, and Global.pm would throw
+		// away and rebuild the node's database entries on that event,
+		// racing with the peer's own switch.
+		old := r.tr
+		mons := r.lmon
+		r.lmon = map[string][]*monitor{}
+		r.tr = c
+		r.stopConnectingLocked()
 		r.mu.Unlock()
-		r.lost(true, "transport_error", r.id, "switched connections")
-		r.mu.Lock()
+		r.n.log.Debug("switched connections", "peer", r.id, "old", old.s.Conn.RemoteAddr().String())
+		reason := []any{"transport_error", r.id, "switched connections"}
+		r.n.loop.post(item{fn: func() {
+			for _, l := range mons {
+				for _, m := range l {
+					m.fire(reason)
+				}
+			}
+		}})
+		return
 	}
 	r.tr = c
 	r.holding = true
@@ -160,14 +179,14 @@ func (r *remote) transportConnect(c *conn) {
 		r.n.nodeEvent(r.id, true, nil)
 		r.mu.Lock()
 		defer r.mu.Unlock()
-		if r.tr != c {
+		if r.tr == nil {
 			return // lost again before the flush: dropped, monitors fired
 		}
 		r.holding = false
 		q := r.queue
 		r.queue = nil
 		for _, m := range q {
-			if err := c.send(m); err != nil {
+			if err := r.tr.send(m); err != nil { // r.tr: c or what replaced it
 				r.n.log.Warn("cannot send queued message", "peer", r.id, "err", err)
 			}
 		}
@@ -186,25 +205,31 @@ func (r *remote) stopConnectingLocked() {
 	}
 }
 
+// connectFailed reports a failed connection attempt, unless a connection
+// came up meanwhile. (Perl runs transport_error synchronously inside
+// connect; here timers and dial goroutines may lose the race against a
+// connection accepted from the same node.)
+func (r *remote) connectFailed(msg string) {
+	r.mu.Lock()
+	up := r.tr != nil
+	r.mu.Unlock()
+	if !up {
+		r.transportError("transport_error", r.id, msg)
+	}
+}
+
 // transportError is Node.pm's transport_error: the connection is gone or
 // could not be made. Queued messages are dropped and every monitor on that
 // node's ports fires with the reason. Sending resumes (with a new
 // connection) only after the monitors ran, so no message sent after the
 // loss can overtake them: the "no holes" guarantee.
-func (r *remote) transportError(reason ...any) { r.lost(false, reason...) }
-
-// lost implements transportError. On a switch of connections the queue is
-// kept: it only holds what waits for the node-up callbacks of the
-// connection being replaced.
-func (r *remote) lost(switching bool, reason ...any) {
+func (r *remote) transportError(reason ...any) {
 	r.mu.Lock()
 	hadTransport := r.tr != nil
 	r.tr = nil
 	r.holding = false
 	r.stopConnectingLocked()
-	if !switching {
-		r.queue = nil
-	}
+	r.queue = nil
 	mons := r.lmon
 	r.lmon = map[string][]*monitor{}
 	r.downPending = true

@@ -260,6 +260,11 @@ func handshake(ctx context.Context, conn net.Conn, cfg *HandshakeConfig) (*Sessi
 	s.SendFraming = sendFraming
 	s.Untrusted = s.RemoteAuth.Method == AuthTLSAnon
 
+	// The context must not fire after this point: its AfterFunc would set
+	// a deadline in the past on the established connection.
+	if !stop() {
+		return s, ctx.Err()
+	}
 	// From here on Perl relies on TCP keepalive and retransmit timeouts.
 	s.Conn.SetDeadline(time.Time{})
 	pending, _ := br.Peek(br.Buffered())
