@@ -58,6 +58,11 @@ func ParseGreeting(line string) (*Greeting, error) {
 	if len(f) < 3 {
 		return nil, fmt.Errorf("%w: %q has fewer than three fields", ErrNotAEMP, clip(line))
 	}
+	if f[0] == "" || f[2] == "" {
+		// Perl would croak later in add_node ("'undef' or the empty
+		// string are not valid node/port IDs").
+		return nil, fmt.Errorf("%w: %q has an empty protocol or node ID", ErrNotAEMP, clip(line))
+	}
 	g := &Greeting{Protocol: f[0], Version: f[1], NodeID: f[2]}
 	if len(f) > 3 {
 		g.Auths = splitList(f[3])
