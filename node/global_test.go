@@ -2,11 +2,13 @@ package node
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net"
 	"os"
 	"reflect"
 	"sort"
+	"sync"
 	"testing"
 	"time"
 )
@@ -25,7 +27,7 @@ func freeAddr(t testing.TB) string {
 func startNode(t testing.TB, id string, binds, seeds []string) *Node {
 	t.Helper()
 	cfg := Config{NodeID: id, Secret: testSecret, Binds: binds, Seeds: seeds}
-	if os.Getenv("AEMP_TEST_TRACE") != "" {
+	if os.Getenv("AEMP_TEST_TRACE") != "" { // debug a mesh test: trace and debug logs per node
 		cfg.Trace = prefixWriter(id)
 		cfg.Logger = slog.New(slog.NewTextHandler(prefixWriter(id), &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
@@ -183,4 +185,16 @@ func TestTwoSeedsMeshAndFailover(t *testing.T) {
 	} else {
 		wsurv.wait(t, pa.ID(), pc.ID())
 	}
+}
+
+// prefixWriter writes to stderr with the node ID in front of each write.
+type prefixWriter string
+
+var traceMu sync.Mutex
+
+func (p prefixWriter) Write(b []byte) (int, error) {
+	traceMu.Lock()
+	defer traceMu.Unlock()
+	fmt.Fprintf(os.Stderr, "%s: %s", string(p), b)
+	return len(b), nil
 }
