@@ -12,20 +12,11 @@ var benchMsg = []any{"test", int64(123), "payload-string-0123456789"}
 
 func quietNode(b *testing.B, id string, listen bool, framings []string) *Node {
 	b.Helper()
-	cfg := Config{NodeID: id, Secret: testSecret, Framings: framings,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	cfg := Config{NodeID: id, Framings: framings, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	if listen {
 		cfg.Binds = []string{"127.0.0.1:0"}
 	}
-	n, err := New(cfg)
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := n.Start(); err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { n.Close() })
-	return n
+	return testNode(b, cfg)
 }
 
 // BenchmarkLocalSnd: Snd to a local port until its handler has seen every

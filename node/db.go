@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"regexp"
-	"sort"
 
 	"github.com/aemp-go/aemp-go/protocol"
 )
@@ -262,15 +261,6 @@ func containsMon(l []*dbMonitor, m *dbMonitor) bool {
 	return false
 }
 
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
 // gChg1: ["", "g_chg1", family, {db}|null] is the full state of a family
 // we started to monitor; only our master's answers count.
 func (n *Node) gChg1(src string, args []any) {
@@ -283,15 +273,8 @@ func (n *Node) gChg1(src string, args []any) {
 	if db == nil {
 		return // no longer monitored
 	}
-	var added, changed, deleted []string
-	for _, k := range sortedKeys(ndb) {
-		if _, ok := db[k]; ok {
-			changed = append(changed, k)
-		} else {
-			added = append(added, k)
-		}
-		db[k] = ndb[k]
-	}
+	added, changed := mergeSet(db, ndb)
+	var deleted []string
 	for _, k := range sortedKeys(db) {
 		if _, ok := ndb[k]; !ok {
 			delete(db, k)
@@ -312,15 +295,8 @@ func (n *Node) gChg2(src string, args []any) {
 		return
 	}
 	set, _ := firstArg(args[min(1, len(args)):]).(map[string]any)
-	var added, changed, deleted []string
-	for _, k := range sortedKeys(set) {
-		if _, ok := db[k]; ok {
-			changed = append(changed, k)
-		} else {
-			added = append(added, k)
-		}
-		db[k] = set[k]
-	}
+	added, changed := mergeSet(db, set)
+	var deleted []string
 	if len(args) > 2 {
 		if l, ok := args[2].([]any); ok {
 			for _, d := range l {
@@ -331,6 +307,20 @@ func (n *Node) gChg2(src string, args []any) {
 		}
 	}
 	n.dbNotify(family, db, added, changed, deleted)
+}
+
+// mergeSet copies set into db and tells which keys were new and which
+// were replaced.
+func mergeSet(db, set map[string]any) (added, changed []string) {
+	for _, k := range sortedKeys(set) {
+		if _, ok := db[k]; ok {
+			changed = append(changed, k)
+		} else {
+			added = append(added, k)
+		}
+		db[k] = set[k]
+	}
+	return added, changed
 }
 
 func (n *Node) dbNotify(family string, db map[string]any, added, changed, deleted []string) {

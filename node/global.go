@@ -222,7 +222,7 @@ func (n *Node) gUpd(node, family string, set map[string]any, del []string) {
 	for _, k := range del {
 		delete(ldb, k)
 		var others []string
-		for _, o := range sortedNodeKeys(n.gdb.locals) {
+		for _, o := range sortedKeys(n.gdb.locals) {
 			if _, ok := n.gdb.locals[o][family][k]; ok {
 				others = append(others, o)
 			}
@@ -268,7 +268,7 @@ func (n *Node) gUpd(node, family string, set map[string]any, del []string) {
 		n.syncAddrs(gdb)
 	}
 	if isSlave && (len(set) > 0 || len(delGlobal) > 0) {
-		for _, g := range sortedBoolKeys(n.gdb.nodes) {
+		for _, g := range sortedKeys(n.gdb.nodes) {
 			n.Snd(g+"#", "g_upd", family, set, delGlobal)
 		}
 	}
@@ -276,7 +276,7 @@ func (n *Node) gUpd(node, family string, set map[string]any, del []string) {
 		for k, v := range localSet {
 			set[k] = v
 		}
-		for _, m := range sortedBoolKeys(n.gdb.monitors[family]) {
+		for _, m := range sortedKeys(n.gdb.monitors[family]) {
 			n.Snd(m+"#", "g_chg2", family, set, delLocal)
 		}
 	}
@@ -300,7 +300,7 @@ func (n *Node) syncAddrs(l map[string]any) {
 // gClr removes every entry of a node (g_clr).
 func (n *Node) gClr(node string) {
 	db := n.gdb.locals[node]
-	for _, f := range sortedFamilyKeys(db) {
+	for _, f := range sortedKeys(db) {
 		keys := make([]string, 0, len(db[f]))
 		for k := range db[f] {
 			keys = append(keys, k)
@@ -334,7 +334,7 @@ func (n *Node) gDisconnect(node string) {
 func (n *Node) gGlobalConnect(node string) {
 	n.dbSet(familyGlobals, node, nil)
 	db := map[string]any{}
-	for _, s := range sortedNodeKeys(n.gdb.locals) {
+	for _, s := range sortedKeys(n.gdb.locals) {
 		if _, ok := n.gdb.slaves[s]; !ok {
 			continue
 		}
@@ -350,31 +350,4 @@ func (n *Node) gGlobalConnect(node string) {
 		}
 	}
 	n.Snd(node+"#", "g_set", db)
-}
-
-func sortedNodeKeys(m map[string]map[string]map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
-func sortedFamilyKeys(m map[string]map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
-func sortedBoolKeys(m map[string]bool) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

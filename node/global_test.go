@@ -26,20 +26,12 @@ func freeAddr(t testing.TB) string {
 
 func startNode(t testing.TB, id string, binds, seeds []string) *Node {
 	t.Helper()
-	cfg := Config{NodeID: id, Secret: testSecret, Binds: binds, Seeds: seeds}
+	cfg := Config{NodeID: id, Binds: binds, Seeds: seeds}
 	if os.Getenv("AEMP_TEST_TRACE") != "" { // debug a mesh test: trace and debug logs per node
 		cfg.Trace = prefixWriter(id)
 		cfg.Logger = slog.New(slog.NewTextHandler(prefixWriter(id), &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
-	n, err := New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := n.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { n.Close() })
-	return n
+	return testNode(t, cfg)
 }
 
 // eventually polls cond for up to 5 seconds.

@@ -2,7 +2,8 @@ package node
 
 import (
 	"crypto/rand"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -76,4 +77,7 @@ func perlIncr(s string) string {
 	return string(first) + string(b)
 }
 
-func sortStrings(s []string) { sort.Strings(s) }
+// sortedKeys returns a map's keys in order, so that everything the node
+// sends or calls back about a map happens in a reproducible order (Perl
+// uses its random hash order).
+func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }

@@ -11,21 +11,27 @@ import (
 
 const testSecret = "test-secret"
 
+// testNode starts a node with the test secret; it is closed at cleanup.
+func testNode(tb testing.TB, cfg Config) *Node {
+	tb.Helper()
+	cfg.Secret = testSecret
+	n, err := New(cfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := n.Start(); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { n.Close() })
+	return n
+}
+
 func newTestNode(t testing.TB, id string, listen bool) *Node {
-	t.Helper()
-	cfg := Config{NodeID: id, Secret: testSecret, ConnectInterval: 2 * time.Second}
+	cfg := Config{NodeID: id}
 	if listen {
 		cfg.Binds = []string{"127.0.0.1:0"}
 	}
-	n, err := New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := n.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { n.Close() })
-	return n
+	return testNode(t, cfg)
 }
 
 // pair returns two nodes that know each other's address.

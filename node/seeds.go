@@ -91,7 +91,7 @@ func (n *Node) seedAll() {
 		}
 	}
 	var todo []string
-	for _, s := range sortedStringKeys(n.seeds.node) {
+	for _, s := range sortedKeys(n.seeds.node) {
 		if id := n.seeds.node[s]; id == "" || !n.NodeIsUp(id) {
 			todo = append(todo, s)
 		}
@@ -166,7 +166,7 @@ func (n *Node) masterSet(id string) {
 	n.mu.Lock()
 	n.g.master = id
 	reqs := make([][]any, 0, len(n.g.requests))
-	for _, k := range sortedAnyKeys(n.g.requests) {
+	for _, k := range sortedKeys(n.g.requests) {
 		reqs = append(reqs, n.g.requests[k])
 	}
 	n.mu.Unlock()
@@ -197,7 +197,7 @@ func (n *Node) masterSet(id string) {
 // masterSearch picks the first connected seed as master, or waits for one
 // to come up.
 func (n *Node) masterSearch() {
-	for _, id := range sortedStringKeys(n.seeds.seedOf) {
+	for _, id := range sortedKeys(n.seeds.seedOf) {
 		if n.NodeIsUp(id) {
 			n.masterSet(id)
 			return
@@ -249,7 +249,7 @@ func (n *Node) keepaliveAll() {
 	if len(n.seeds.keepaliveDown) == 0 {
 		return
 	}
-	for _, id := range sortedBoolKeys(n.seeds.keepaliveDown) {
+	for _, id := range sortedKeys(n.seeds.keepaliveDown) {
 		r := n.remote(id)
 		r.mu.Lock()
 		r.connectLocked()
@@ -272,24 +272,6 @@ func (n *Node) keepaliveNodeEvent(id string, up bool, _ []any) {
 	}
 	n.seeds.keepaliveDown[id] = true
 	n.keepaliveAgain()
-}
-
-func sortedStringKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sortStrings(keys)
-	return keys
-}
-
-func sortedAnyKeys(m map[string][]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sortStrings(keys)
-	return keys
 }
 
 // dialWith is dial with a prepared handshake config.

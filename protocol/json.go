@@ -5,8 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
-	"sort"
+	"slices"
 	"strconv"
 	"unicode/utf8"
 
@@ -90,31 +91,28 @@ func appendJSONValue(dst []byte, v any) ([]byte, error) {
 		}
 		return append(dst, ']'), nil
 	case map[string]any:
-		dst = append(dst, '{')
-		for i, k := range sortedKeys(x) {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			dst = appendJSONString(dst, k)
-			dst = append(dst, ':')
-			if dst, err = appendJSONValue(dst, x[k]); err != nil {
-				return nil, err
-			}
-		}
-		return append(dst, '}'), nil
+		return appendJSONMap(dst, x, appendJSONValue)
 	case map[string]string:
-		dst = append(dst, '{')
-		for i, k := range sortedKeys(x) {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			dst = appendJSONString(dst, k)
-			dst = append(dst, ':')
-			dst = appendJSONString(dst, x[k])
-		}
-		return append(dst, '}'), nil
+		return appendJSONMap(dst, x, func(dst []byte, s string) ([]byte, error) { return appendJSONString(dst, s), nil })
 	}
 	return nil, fmt.Errorf("protocol: cannot encode %T as an AEMP value", v)
+}
+
+// appendJSONMap writes a map with its keys in sorted order.
+func appendJSONMap[V any](dst []byte, m map[string]V, appendValue func([]byte, V) ([]byte, error)) ([]byte, error) {
+	dst = append(dst, '{')
+	var err error
+	for i, k := range sortedKeys(m) {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = appendJSONString(dst, k)
+		dst = append(dst, ':')
+		if dst, err = appendValue(dst, m[k]); err != nil {
+			return nil, err
+		}
+	}
+	return append(dst, '}'), nil
 }
 
 // appendJSONFloat writes finite floats as Perl does. Quirk: JSON::XS
@@ -129,14 +127,7 @@ func appendJSONFloat(dst []byte, f float64) []byte {
 
 // sortedKeys makes map output deterministic. Perl writes hash order, which
 // is random, so no order is "the" Perl order; sorted is reproducible.
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
+func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }
 
 const hexDigits = "0123456789abcdef"
 
