@@ -1,0 +1,98 @@
+// Command chat_client2 is the tutorial's "bridge head" chat client (PART
+// 3): it looks up a server node in "eg_chat_server2", spawns its own
+// session port there with "::client_connect", and monitors it. Lines on
+// standard input go to that port.
+//
+// The Perl tutorial finds the server with grp_get, which only knows
+// anything on global nodes; this client asks its master with DbKeys
+// instead, and retries every second until a server is registered.
+//
+//	chat_client2 [-profile NAME] NICK
+package main
+
+import (
+	"bufio"
+	"context"
+	"flag"
+	"fmt"
+	"log"
+	"log/slog"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/aemp-go/aemp-go/compat"
+	"github.com/aemp-go/aemp-go/node"
+)
+
+func main() {
+	profile := flag.String("profile", "", "rc file profile (default: the host name)")
+	flag.Parse()
+	nick := flag.Arg(0)
+	if nick == "" {
+		nick = "anonymous"
+	}
+	n, err := compat.Configure(*profile, map[string]any{"nodeid": "eg_chat_client2/%u"}, compat.ResolveOptions{}, quiet)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer n.Close()
+
+	var mu sync.Mutex
+	var server string
+
+	var connect func()
+	connect = func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		nodes, err := n.DbKeys(ctx, "eg_chat_server2")
+		cancel()
+		if err != nil || len(nodes) == 0 {
+			time.AfterFunc(time.Second, connect)
+			return
+		}
+		fmt.Print("\rconnecting...\n")
+		client := n.NewPort(func(self *node.Port, args []any) {
+			fmt.Printf("\r  \r%s\n> ", join(args))
+		})
+		n.MonFunc(client.ID(), func(reason []any) {
+			fmt.Printf("\rdisconnected %s\n", join(reason))
+			go connect() // not on the handler goroutine: connect waits for DbKeys
+		})
+		s, err := n.Spawn(nodes[0], "::client_connect", client.ID(), nick)
+		if err != nil {
+			log.Fatal(err)
+		}
+		mu.Lock()
+		server = s
+		mu.Unlock()
+		n.MonKill(s, client.ID())
+	}
+	connect()
+
+	fmt.Print("> ")
+	in := bufio.NewScanner(os.Stdin)
+	for in.Scan() {
+		fmt.Print("> ")
+		mu.Lock()
+		s := server
+		mu.Unlock()
+		if s != "" {
+			n.Snd(s, in.Text())
+		}
+	}
+}
+
+func join(v []any) string {
+	s := ""
+	for i, x := range v {
+		if i > 0 {
+			s += " "
+		}
+		s += fmt.Sprint(x)
+	}
+	return s
+}
+
+// quiet logs only warnings and errors, so the program's own output stays
+// readable (AE_VERBOSE-style detail is what aemp-go run is for).
+var quiet = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
