@@ -1,0 +1,136 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"strings"
+
+	"github.com/aemp-go/aemp-go/compat"
+	"github.com/aemp-go/aemp-go/node"
+	"github.com/urfave/cli/v2"
+)
+
+func runCommand() *command {
+	return &command{name: "run", args: "[<profile>] | [profile <name>] [<key> <value>...]", usage: "run a node configured from a profile until SIGINT/SIGTERM", category: catRun,
+		help: `Like aemp run: the words are AnyEvent::MP::Kernel::configure arguments, key
+value pairs such as "profile NAME" or binds '["*:4040"]'; a single word is a
+profile name. Without a profile the host name's profile is used. The node runs
+until SIGINT or SIGTERM.
+
+Services (the profile's "services" list) must be Go functions registered in
+aemp-go; Perl modules and functions cannot run in Go, and an unknown service
+stops the node from starting. Known: AnyEvent::MP::Global:: (a no-op: seeds
+run the global service anyway) and AempGo::Echo:: (registers the function
+AempGo::Echo::echo, which replies with its arguments). A profile's "eval"
+(Perl code) is ignored with a warning.
+
+If there is no config file at all, run first creates one (secret, seeds and
+a profile for a local seed node; see --first-run-addr) and says so.
+
+Logging goes to stderr at the level of PERL_ANYEVENT_VERBOSE or AE_VERBOSE
+(AnyEvent levels; default 4, errors only); PERL_ANYEVENT_MP_TRACE=1 or
+AE_MP_TRACE=1 adds a line per message sent and received.`,
+		flags: []cli.Flag{&cli.StringFlag{Name: "first-run-addr", Value: defaultFirstRunAddr, EnvVars: []string{"AEMP_GO_FIRST_RUN_ADDR"},
+			Usage: "address of the seed node created when there is no config file (only used then)"}},
+		first: runNode}
+}
+
+// runNode is aemp's run.
+func runNode(inv *invocation, c *cli.Context) error {
+	words := inv.tail(c)
+	// Kernel.pm configure: an odd number of arguments starts with the
+	// profile name.
+	if len(words)%2 == 1 {
+		words = append([]any{"profile"}, words...)
+	}
+	args, err := pairs(words)
+	if err != nil {
+		return err
+	}
+	path := compat.RCPath()
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		profile, err := profileArg(args)
+		if err != nil {
+			return err
+		}
+		if err := firstRun(inv.stdout, path, profile, c.String("first-run-addr")); err != nil {
+			return err
+		}
+	}
+	s, err := inv.session(c)
+	if err != nil {
+		return err
+	}
+	defer s.finish()
+	cfg, err := compat.Resolve(s.rc, "", args, compat.ResolveOptions{})
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	if err := checkServices(cfg.Services); err != nil {
+		return err
+	}
+	nc, err := compat.NodeConfig(cfg)
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	if cfg.Eval != "" {
+		s.warnf("the profile's eval (Perl code) is ignored: a Go node cannot run Perl")
+	}
+	log := newLogger(s.stderr)
+	nc.Logger = log
+	nc.Trace = traceWriter(s.stderr)
+	resolver := s.resolver()
+	ctx, cancel := s.protoCtx()
+	seeds, errs := resolver.Expand(ctx, cfg.Seeds)
+	cancel()
+	for _, e := range errs {
+		s.warnf("%v", e)
+	}
+	nc.Seeds = seeds
+	if src := SeedResolver(cfg.Seeds, resolver, log); src != nil {
+		nc.SeedSource = src
+	}
+	n, err := node.New(nc)
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	defer n.Close()
+	if err := startServices(n, cfg.Services); err != nil {
+		return err
+	}
+	if err := n.Start(); err != nil {
+		return usageErr("cannot start node %s: %v", n.ID(), err)
+	}
+	where := "nowhere (no binds)"
+	if b := n.Binds(); len(b) > 0 {
+		where = strings.Join(b, " ")
+	}
+	fmt.Fprintf(s.stdout, "aemp-go: node %s (profile %s) running, listening on %s; stop with SIGINT/SIGTERM\n", n.ID(), cfg.Profile, where)
+	<-s.ctx.Done()
+	fmt.Fprintf(s.stdout, "aemp-go: node %s stopped\n", n.ID())
+	return nil
+}
+
+// profileArg is the profile a run will use: the "profile" argument, or
+// the host name as Perl's default.
+func profileArg(args map[string]any) (string, error) {
+	if v, ok := args["profile"]; ok && v != nil {
+		p, ok := scalarString(v)
+		if !ok {
+			return "", usageErr("the profile name must be a string")
+		}
+		return p, nil
+	}
+	host, err := compat.Nodename()
+	if err != nil {
+		return "", usageErr("cannot determine the default profile (host name): %v", err)
+	}
+	return host, nil
+}
+
+// nodeCommands are the commands that only work as the first word.
+func nodeCommands() []*command {
+	return []*command{runCommand(), doctorCommand()}
+}
