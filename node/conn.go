@@ -47,6 +47,10 @@ const inlineGap = 20 * time.Microsecond
 // node that sends faster than a peer reads holds the difference in memory.
 const chunkSize = 64 << 10
 
+// chunkSlack: a chunk with less room than this left is sealed before the
+// next message is encoded, so that typical messages never make it grow.
+const chunkSlack = 1 << 10
+
 // attach turns a finished handshake into a running connection of the
 // node it authenticated as.
 func (n *Node) attach(s *protocol.Session) *conn {
@@ -77,16 +81,17 @@ func (c *conn) send(m protocol.Message) error {
 	now := monotime()
 	idle := !c.writing && len(c.buf) == 0 && len(c.sealed) == 0 && now-c.lastSend > int64(inlineGap)
 	c.lastSend = now
+	if cap(c.buf)-len(c.buf) < chunkSlack && len(c.buf) > 0 {
+		// seal before the chunk would have to grow (and be copied)
+		c.sealed = append(c.sealed, c.buf)
+		c.buf = c.newChunkLocked()
+	}
 	b, err := c.encode(c.buf, m)
 	if err != nil {
 		c.mu.Unlock()
 		return err
 	}
 	c.buf = b
-	if len(c.buf) >= chunkSize {
-		c.sealed = append(c.sealed, c.buf)
-		c.buf = c.newChunkLocked()
-	}
 	if idle {
 		out := c.takeLocked()
 		c.mu.Unlock()
