@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/aemp-go/aemp-go/protocol"
@@ -222,13 +223,7 @@ func (c *conn) fail(err error) {
 	if !c.close() {
 		return
 	}
-	msg := err.Error()
-	switch {
-	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-		msg = "connection closed by peer"
-	case errors.Is(err, net.ErrClosed):
-		msg = "connection closed"
-	}
+	msg := perlReason(err)
 	c.r.mu.Lock()
 	current := c.r.tr == c
 	c.r.mu.Unlock()
@@ -258,4 +253,23 @@ func (c *conn) close() bool {
 	}
 	c.r.mu.Unlock()
 	return true
+}
+
+// perlReason words a connection error as Perl's AnyEvent::Handle does
+// (its message becomes the third element of ["transport_error", node,
+// msg]), so that code matching on Perl's texts sees the same words.
+func perlReason(err error) string {
+	switch {
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return "Unexpected end-of-file"
+	case errors.Is(err, syscall.ECONNRESET):
+		return "Connection reset by peer"
+	case errors.Is(err, syscall.EPIPE):
+		return "Broken pipe"
+	case errors.Is(err, syscall.ETIMEDOUT):
+		return "Connection timed out"
+	case errors.Is(err, net.ErrClosed):
+		return "connection closed"
+	}
+	return err.Error()
 }

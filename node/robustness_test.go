@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -35,7 +36,7 @@ func rawPeer(t *testing.T, n *Node, framing string) *protocol.Session {
 func TestMalformedFramesCloseOnlyThatConnection(t *testing.T) {
 	for _, tc := range []struct{ framing, garbage string }{
 		{"json", `["",1]{"not":"an array"}`},
-		{"json", `["",tru`+"\x00"},
+		{"json", `["",tru` + "\x00"},
 		{"cbor", "\x82\x40\xff\xff"},
 		{"cbor", "\x1f"},
 	} {
@@ -91,5 +92,36 @@ func TestOddRequestsAreHarmless(t *testing.T) {
 			}
 			return
 		}
+	}
+}
+
+// Connection loss is reported with AnyEvent::Handle's words, as a Perl
+// node reports it.
+func TestTransportErrorReasonsUsePerlWords(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want string
+	}{
+		{io.EOF, "Unexpected end-of-file"},
+		{&net.OpError{Op: "read", Err: syscall.ECONNRESET}, "Connection reset by peer"},
+		{&net.OpError{Op: "write", Err: syscall.EPIPE}, "Broken pipe"},
+	} {
+		if got := perlReason(tc.err); got != tc.want {
+			t.Errorf("perlReason(%v) = %q, want %q", tc.err, got, tc.want)
+		}
+	}
+	// and end to end: the peer closes, the monitor hears "Unexpected end-of-file"
+	a, b := pair(t)
+	bp := b.NewPort(func(*Port, []any) {})
+	reason := make(chan []any, 1)
+	a.MonFunc(bp.ID(), func(r []any) { reason <- r })
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, err := a.Cal(ctx, "b#", "time"); err != nil {
+		t.Fatal(err)
+	}
+	b.Close()
+	if r := recv(t, reason); len(r) != 3 || r[2] != "Unexpected end-of-file" {
+		t.Fatalf("reason %v", r)
 	}
 }
