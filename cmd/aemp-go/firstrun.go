@@ -17,6 +17,18 @@ const defaultFirstRunAddr = "127.0.0.1:4040"
 // without looking anything up: `aemp-go cal seed time`.
 const firstRunNodeID = "seed"
 
+// firstRunProfile holds that seed's settings when run was given no
+// profile. Not the host name's profile: that is every program's default
+// profile (Perl's configure and aemp-go's examples alike), and the rc file
+// wins over their own arguments, so every program on the host would
+// become "seed" and try to listen on the seed's port.
+const firstRunProfile = "seed"
+
+// firstRunBinds is where every other node using the new file listens:
+// loopback, any port. (Perl's default, "*", would mean every non-loopback
+// address of the host.)
+const firstRunBinds = "127.0.0.1:0"
+
 // firstRun writes a new rc file for `aemp-go run` on a machine that has
 // none, so that the first node is useful at once: a local seed that
 // other nodes on this host (Perl or Go, since they share the file) find
@@ -25,9 +37,10 @@ const firstRunNodeID = "seed"
 //   - secret: a new shared secret, at the top level so every profile
 //     (including aemp's own "aemp" profile) inherits it;
 //   - seeds: [addr], also at the top level, for the same reason;
-//   - profile <name>: nodeid "seed", binds [addr]. The binds go into the
-//     profile, not the top level, or every other node (and every aemp
-//     protocol command) would try to listen on the seed's port.
+//   - binds: ["127.0.0.1:0"] at the top level: other nodes on this host
+//     listen on loopback;
+//   - profile <name> ("seed" unless run named one): nodeid "seed", binds
+//     [addr].
 func firstRun(w io.Writer, path, profile, addr string) error {
 	rc := compat.NewRC()
 	g := rc.Global()
@@ -35,6 +48,7 @@ func firstRun(w io.Writer, path, profile, addr string) error {
 	for _, err := range []error{
 		g.SetSecret(compat.GenSecret()),
 		g.SetSeeds(addr),
+		g.SetBinds(firstRunBinds),
 		p.SetNodeID(firstRunNodeID),
 		p.SetBinds(addr),
 	} {
@@ -47,10 +61,10 @@ func firstRun(w io.Writer, path, profile, addr string) error {
 	}
 	fmt.Fprintf(w, `aemp-go: there was no config file, so I created %s with:
   - a new random shared secret (every node using this file shares it)
-  - seeds ["%s"] for every profile
+  - seeds ["%s"] and binds ["%s"] for every profile
   - profile %q: node ID %q, listening on %s, i.e. a local seed node
 aemp-go: other nodes on this host that use this file find each other through it;
          try "aemp-go cal %s time" in another terminal.
-`, path, addr, profile, firstRunNodeID, addr, firstRunNodeID)
+`, path, addr, firstRunBinds, profile, firstRunNodeID, addr, firstRunNodeID)
 	return nil
 }

@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aemp-go/aemp-go/compat"
 )
 
 // startRun runs `aemp-go run args...` in the background until the test
@@ -60,13 +59,14 @@ func TestRunFirstTime(t *testing.T) {
 
 	path := filepath.Join(home, ".perl-anyevent-mp")
 	contains(t, "stdout", stdout.String(), "created "+path)
-	host, _ := compat.Nodename()
 	m := readRC(t, path)
 	secret, _ := m["secret"].(string)
 	if len(secret) != 180 {
 		t.Errorf("secret %q", secret)
 	}
-	wantJSON(t, path, `{"version":1,"secret":"`+secret+`","seeds":["`+addr+`"],"profile":{`+jsonText(host)+`:{"nodeid":"seed","binds":["`+addr+`"]}}}`)
+	// the seed's settings live in profile "seed", not in the host name's
+	// profile, which every other program on the host uses by default
+	wantJSON(t, path, `{"version":1,"secret":"`+secret+`","seeds":["`+addr+`"],"binds":["127.0.0.1:0"],"profile":{"seed":{"nodeid":"seed","binds":["`+addr+`"]}}}`)
 	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Errorf("rc file mode: %v %v", fi.Mode(), err)
 	}
@@ -86,9 +86,12 @@ func TestRunFirstTime(t *testing.T) {
 	}
 	contains(t, "stdout", stdout.String(), "node seed stopped")
 
-	// A second run finds the file and does not touch it.
+	// A second bare run finds the file, does not touch it, and runs the
+	// seed again.
 	before, _ := os.ReadFile(path)
-	_, _, stop = startRun(t, "--first-run-addr", freeAddr(t))
+	stdout2, _, stop := startRun(t, "--first-run-addr", freeAddr(t))
+	contains(t, "stdout", stdout2.String(), `running profile "seed"`)
+	contains(t, "stdout", stdout2.String(), "node seed (profile seed)")
 	stop()
 	after, _ := os.ReadFile(path)
 	if string(before) != string(after) {

@@ -16,7 +16,8 @@ func runCommand() *command {
 	return &command{name: "run", args: "[<profile>] | [profile <name>] [<key> <value>...]", usage: "run a node configured from a profile until SIGINT/SIGTERM", category: catRun,
 		help: `Like aemp run: the words are AnyEvent::MP::Kernel::configure arguments, key
 value pairs such as "profile NAME" or binds '["*:4040"]'; a single word is a
-profile name. Without a profile the host name's profile is used. The node runs
+profile name. Without a profile the host name's profile is used, or, when
+there is none, the "seed" profile that the first run creates. The node runs
 until SIGINT or SIGTERM.
 
 Services (the profile's "services" list) must be Go functions registered in
@@ -50,20 +51,37 @@ func runNode(inv *invocation, c *cli.Context) error {
 		return err
 	}
 	path := compat.RCPath()
+	_, explicit := args["profile"]
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-		profile, err := profileArg(args)
-		if err != nil {
-			return err
+		profile := firstRunProfile
+		if explicit {
+			if profile, err = profileArg(args); err != nil {
+				return err
+			}
 		}
 		if err := firstRun(inv.stdout, path, profile, c.String("first-run-addr")); err != nil {
 			return err
 		}
+		args["profile"] = profile
+		explicit = true
 	}
 	s, err := inv.session(c)
 	if err != nil {
 		return err
 	}
 	defer s.finish()
+	if !explicit {
+		// A bare `aemp-go run` keeps running the local seed that the first
+		// run created, unless the host has a profile of its own.
+		host, err := profileArg(args)
+		if err != nil {
+			return err
+		}
+		if !s.rc.HasProfile(host) && s.rc.HasProfile(firstRunProfile) {
+			fmt.Fprintf(s.stdout, "aemp-go: no profile %q in %s; running profile %q\n", host, path, firstRunProfile)
+			args["profile"] = firstRunProfile
+		}
+	}
 	cfg, err := compat.Resolve(s.rc, "", args, compat.ResolveOptions{})
 	if err != nil {
 		return usageErr("%v", err)
