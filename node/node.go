@@ -1,8 +1,11 @@
 // Package node is the AEMP kernel: a Node owns local ports, monitors,
-// connections to other nodes and the node port "", and runs every port
-// handler on one dispatch goroutine, as Perl's AnyEvent::MP runs them on
-// its event loop. Handlers therefore never run concurrently with each
-// other and need no locks of their own; they must not block.
+// connections to other nodes and the node port "", and runs port handlers
+// one at a time, in arrival order, as Perl's AnyEvent::MP runs them on its
+// event loop (usually on the node's dispatch goroutine; a connection
+// reader runs a message's handler itself when nothing else is running,
+// which saves two goroutine hand-offs). Handlers therefore never run
+// concurrently with each other and need no locks of their own; they must
+// not block.
 //
 // A Node is a value: many can live in one process (tests build whole
 // meshes that way) and nothing is shared through package globals.
