@@ -133,7 +133,7 @@ func registrationChecks(t *testing.T, family string, goReg *node.Node, perlReg *
 	if err := goReg.Snd(pp, "ping", gp); err != nil {
 		t.Fatal(err)
 	}
-	if got := perlReg.msg(meshTimeout(t, 10*time.Second), "reg"); got != fmt.Sprintf(`["ping","%s"]`, gp) {
+	if got := perlReg.msg(timeout(t, 10*time.Second), "reg"); got != fmt.Sprintf(`["ping","%s"]`, gp) {
 		t.Errorf("Perl port got %s, want [\"ping\",%q]", got, gp)
 	}
 	perlReg.do(map[string]any{"op": "snd", "to": gp, "msg": []any{"pong", pp}})
@@ -219,7 +219,7 @@ func TestGlobalGoSeed(t *testing.T) {
 	box := p1.newPort("inbox")
 	p1.do(map[string]any{"op": "db_reg", "family": inbox, "port": box})
 	mon := p2.do(map[string]any{"op": "db_mon_snd", "family": inbox, "msg": []any{"hello", "from p2"}}).Str("id")
-	ctx := meshTimeout(t, 10*time.Second)
+	ctx := timeout(t, 10*time.Second)
 	if to := p2.wait(ctx, "p2 sending to p1's inbox", Ev("sent", mon)).Str("to"); to != box {
 		t.Errorf("p2 sent to %s, want p1's inbox %s", to, box)
 	}
@@ -260,7 +260,7 @@ func TestGlobalMixedSeeds(t *testing.T) {
 	g, glog := meshGoNode(t, node.Config{NodeID: "glc_go", Binds: []string{"127.0.0.1:0"}, Seeds: []string{ga}})
 	p := startGlobalAgent(t, Spec{NodeID: "glc_perl", Seeds: []string{pa}, Verbose: true})
 
-	ctx := meshTimeout(t, 10*time.Second)
+	ctx := timeout(t, 10*time.Second)
 	if _, err := glog.Wait(ctx, "new master node", `master="glc_gseed"`); err != nil {
 		t.Fatalf("Go node: %v", err)
 	}
@@ -314,7 +314,7 @@ func TestGlobalFailover(t *testing.T) {
 	after := func(t *testing.T, old string, s failoverSide) {
 		t.Helper()
 		t0 := time.Now()
-		s.waitFailover(meshTimeout(t, 10*time.Second))
+		s.waitFailover(timeout(t, 10*time.Second))
 		t.Logf("failover after %v", time.Since(t0).Round(time.Millisecond))
 		within := func() context.Context {
 			ctx, cancel := context.WithTimeout(context.Background(), visibleWithin)
@@ -335,7 +335,7 @@ func TestGlobalFailover(t *testing.T) {
 		seeds := []string{pa, ga}
 		first := startGlobalAgent(t, Spec{NodeID: "gld_pseed", Addr: pa, Seeds: seeds})
 		x, xlog := meshGoNode(t, node.Config{NodeID: "gld_x", Binds: []string{"127.0.0.1:0"}, Seeds: seeds})
-		ctx := meshTimeout(t, 10*time.Second)
+		ctx := timeout(t, 10*time.Second)
 		if _, err := xlog.Wait(ctx, "new master node", `master="gld_pseed"`); err != nil {
 			t.Fatal(err)
 		}
@@ -384,7 +384,7 @@ func TestGlobalFailover(t *testing.T) {
 		seeds := []string{ga, pa}
 		first, _ := meshGoNode(t, node.Config{NodeID: "gle_gseed", Binds: []string{ga}, Seeds: seeds})
 		x := startGlobalAgent(t, Spec{NodeID: "gle_x", Seeds: seeds, Verbose: true})
-		ctx := meshTimeout(t, 10*time.Second)
+		ctx := timeout(t, 10*time.Second)
 		if _, err := x.WaitLine(ctx, true, "new master node: gle_gseed."); err != nil {
 			t.Fatal(err)
 		}
@@ -495,7 +495,7 @@ func dbQueries(t *testing.T, framings []string) {
 	want = append(want, reg)
 
 	// wait until the family has converged on both querying nodes
-	ctx := meshTimeout(t, 10*time.Second)
+	ctx := timeout(t, 10*time.Second)
 	goMon(t, g, family).waitKeys(t, ctx, want, "family filled")
 	perlMon(t, p, family).waitKeys(ctx, want, "family filled")
 

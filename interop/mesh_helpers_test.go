@@ -35,36 +35,14 @@ const visibleWithin = time.Second
 // tutorial_test.go.
 const meshSecret = "mesh-secret-0123456789abcdefghijklmnopqrstuvwxyz"
 
-// meshTimeout returns a context that ends after d or with the test.
-func meshTimeout(t testing.TB, d time.Duration) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), d)
-	t.Cleanup(cancel)
-	return ctx
-}
 
-// meshGoNode starts a Go node that logs into a LogSink (shown when the
-// test fails) and is closed at cleanup.
+// meshGoNode is goNode with the mesh tests' secret.
 func meshGoNode(t testing.TB, cfg node.Config) (*node.Node, *LogSink) {
 	t.Helper()
-	sink, logger := NewLogSink()
-	cfg.Logger = logger
 	if cfg.Secret == "" {
 		cfg.Secret = meshSecret
 	}
-	n, err := node.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		n.Close()
-		if t.Failed() {
-			t.Logf("---- Go node %s log ----\n  %s", cfg.NodeID, strings.Join(sink.Lines(), "\n  "))
-		}
-	})
-	if err := n.Start(); err != nil {
-		t.Fatal(err)
-	}
-	return n, sink
+	return goNode(t, cfg)
 }
 
 // meshAgent is a Perl node running testdata/global_agent.pl: commands go
@@ -89,7 +67,7 @@ func startGlobalAgent(t testing.TB, spec Spec) *meshAgent {
 		t.Fatal(err)
 	}
 	a := &meshAgent{Proc: StartScript(t, spec, string(script)), t: t}
-	a.wait(meshTimeout(t, StartTimeout), "ready", Ev("ready", ""))
+	a.wait(timeout(t, StartTimeout), "ready", Ev("ready", ""))
 	return a
 }
 
@@ -108,7 +86,7 @@ func (a *meshAgent) do(cmd map[string]any) Event {
 	a.mu.Unlock()
 	cmd["id"] = id
 	a.Send(a.t, cmd)
-	ev := a.wait(meshTimeout(a.t, 10*time.Second), fmt.Sprintf("reply to %v", cmd), func(e Event) bool {
+	ev := a.wait(timeout(a.t, 10*time.Second), fmt.Sprintf("reply to %v", cmd), func(e Event) bool {
 		return e.Str("id") == id && (e.Str("ev") == "done" || e.Str("ev") == "error")
 	})
 	if ev.Str("ev") == "error" {
@@ -164,7 +142,7 @@ func perlMon(t testing.TB, a *meshAgent, family string) *perlWatch {
 	t.Helper()
 	id := a.do(map[string]any{"op": "db_mon", "family": family}).Str("id")
 	w := &perlWatch{a: a, id: id, family: family}
-	w.last = a.wait(meshTimeout(t, 10*time.Second), "first db_mon call on "+family, Ev("dbmon", id))
+	w.last = a.wait(timeout(t, 10*time.Second), "first db_mon call on "+family, Ev("dbmon", id))
 	return w
 }
 
@@ -231,7 +209,7 @@ func goMon(t testing.TB, n *node.Node, family string) *goWatch {
 		w.mu.Unlock()
 	})
 	t.Cleanup(w.guard.Stop)
-	if err := w.wait(meshTimeout(t, 10*time.Second), func(map[string]any) bool { return true }); err != nil {
+	if err := w.wait(timeout(t, 10*time.Second), func(map[string]any) bool { return true }); err != nil {
 		t.Fatalf("Go node %s: no first DbMon call for %s: %v", n.ID(), family, err)
 	}
 	return w

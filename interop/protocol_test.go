@@ -317,4 +317,3 @@ func TestWrongSecret(t *testing.T) {
 		}
 	})
 }
-

@@ -71,7 +71,7 @@ func (m *tutMesh) perlProg(prog string, args ...string) *tutProc {
 // buildExamples builds the Go example programs into dir.
 func buildExamples(t *testing.T, dir string) {
 	t.Helper()
-	ctx := meshTimeout(t, 3*time.Minute)
+	ctx := timeout(t, 3*time.Minute)
 	args := []string{"build", "-o", dir + string(filepath.Separator)}
 	for _, p := range []string{"receiver", "sender", "chat_server", "chat_client", "chat_server2", "chat_client2"} {
 		args = append(args, "./examples/"+p)
@@ -107,7 +107,7 @@ var receiverReady = regexp.MustCompile(`^receiver (\S+#\S+) ready$`)
 // perlReceiver the receivers are Perl and the sender Go, otherwise the
 // other way round.
 func tutReceiverSender(t *testing.T, m *tutMesh, perlReceiver bool) {
-	ctx := meshTimeout(t, 20*time.Second)
+	ctx := timeout(t, 20*time.Second)
 	var send *tutProc
 	startRecv := func() (*tutProc, string) {
 		var r *tutProc
@@ -174,7 +174,7 @@ type chatter struct {
 // prints every line as the server relays it ("nick: text").
 func chatRound(t *testing.T, clients []chatter, round string) {
 	t.Helper()
-	ctx := meshTimeout(t, 10*time.Second)
+	ctx := timeout(t, 10*time.Second)
 	marks := make([]int, len(clients))
 	for i, c := range clients {
 		marks[i] = c.p.mark()
@@ -193,7 +193,7 @@ func chatRound(t *testing.T, clients []chatter, round string) {
 // or after line from.
 func waitJoins(t *testing.T, server *tutProc, from int, clients []chatter) {
 	t.Helper()
-	ctx := meshTimeout(t, 20*time.Second)
+	ctx := timeout(t, 20*time.Second)
 	for _, c := range clients {
 		server.waitLine(ctx, from, "relaying: "+c.nick+" (joins)")
 	}
@@ -210,7 +210,7 @@ func restartServer(t *testing.T, server *tutProc, start func() *tutProc, clients
 	}
 	t0 := time.Now()
 	server.kill()
-	ctx := meshTimeout(t, 15*time.Second)
+	ctx := timeout(t, 15*time.Second)
 	for i, c := range clients {
 		_, line := c.p.waitLine(ctx, marks[i], "disconnected ")
 		if strings.TrimSpace(strings.TrimPrefix(line, "disconnected ")) == "" {
@@ -234,7 +234,7 @@ func restartServer(t *testing.T, server *tutProc, start func() *tutProc, clients
 // goes, the others are told it quit; killing and restarting the server
 // disconnects and reconnects every client, and chat works again.
 func tutChatPerlServer(t *testing.T, m *tutMesh) {
-	ctx := meshTimeout(t, 10*time.Second)
+	ctx := timeout(t, 10*time.Second)
 	start := func() *tutProc {
 		s := m.perlProg("chat_server")
 		s.waitLine(ctx, 0, "server ready.")
@@ -258,7 +258,7 @@ func tutChatPerlServer(t *testing.T, m *tutMesh) {
 	chatRound(t, clients, "after the restart")
 
 	// a client goes away: the others see it quit
-	ctx = meshTimeout(t, 10*time.Second)
+	ctx = timeout(t, 10*time.Second)
 	marks := []int{clients[0].p.mark(), clients[1].p.mark()}
 	clients[2].p.kill()
 	for i, c := range clients[:2] {
@@ -270,7 +270,7 @@ func tutChatPerlServer(t *testing.T, m *tutMesh) {
 // tutChatGoServer: PART 2 with the Go chat server and two Perl clients,
 // restart and a client's quit included.
 func tutChatGoServer(t *testing.T, m *tutMesh) {
-	ctx := meshTimeout(t, 10*time.Second)
+	ctx := timeout(t, 10*time.Second)
 	start := func() *tutProc {
 		s := m.goProg("chat_server")
 		s.waitLine(ctx, 0, "server ready.")
@@ -287,7 +287,7 @@ func tutChatGoServer(t *testing.T, m *tutMesh) {
 	chatRound(t, clients, "after the restart")
 
 	// a client goes away: the Go server tells the other one
-	ctx = meshTimeout(t, 10*time.Second)
+	ctx = timeout(t, 10*time.Second)
 	mark := clients[0].p.mark()
 	clients[1].p.kill()
 	_, line := clients[0].p.waitLine(ctx, mark, "erin (quits, transport_error eg_chat_client/")
@@ -310,7 +310,7 @@ func tutSpawnChat(t *testing.T, m *tutMesh, goServer bool) {
 		} else {
 			s = m.perlProg("chat_server2")
 		}
-		s.waitLine(meshTimeout(t, 10*time.Second), 0, "server ready.")
+		s.waitLine(timeout(t, 10*time.Second), 0, "server ready.")
 		return s
 	}
 	var clients []chatter
@@ -327,7 +327,7 @@ func tutSpawnChat(t *testing.T, m *tutMesh, goServer bool) {
 	server = restartServer(t, server, start, clients)
 	chatRound(t, clients, "after the restart")
 
-	ctx := meshTimeout(t, 10*time.Second)
+	ctx := timeout(t, 10*time.Second)
 	mark := clients[0].p.mark()
 	clients[1].p.kill()
 	_, line := clients[0].p.waitLine(ctx, mark, clients[1].nick+" (quits, transport_error eg_chat_client2/")

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
 )
 
 // startRun runs `aemp-go run args...` in the background until the test

@@ -10,25 +10,18 @@ import (
 	"bufio"
 	"flag"
 	"fmt"
-	"log"
-	"log/slog"
 	"os"
 	"sync"
 
-	"github.com/aemp-go/aemp-go/compat"
+	"github.com/aemp-go/aemp-go/examples/internal/tut"
 	"github.com/aemp-go/aemp-go/node"
 )
 
 func main() {
-	profile := flag.String("profile", "", "rc file profile (default: the host name)")
-	flag.Parse()
-	nick := flag.Arg(0)
+	n := tut.Configure("eg_chat_client/%u")
+	nick := flag.Arg(0) // after Configure, which parses the flags
 	if nick == "" {
 		nick = "anonymous"
-	}
-	n, err := compat.Configure(*profile, map[string]any{"nodeid": "eg_chat_client/%u"}, compat.ResolveOptions{}, quiet)
-	if err != nil {
-		log.Fatal(err)
 	}
 	defer n.Close()
 
@@ -49,10 +42,10 @@ func main() {
 			go func() { (<-guard).Stop() }() // stop monitoring
 			fmt.Print("\rconnecting...\n")
 			client := n.NewPort(func(self *node.Port, args []any) {
-				fmt.Printf("\r  \r%s\n> ", join(args))
+				fmt.Printf("\r  \r%s\n> ", tut.Words(args))
 			})
 			n.MonFunc(client.ID(), func(reason []any) {
-				fmt.Printf("\rdisconnected %s\n", join(reason))
+				fmt.Printf("\rdisconnected %s\n", tut.Words(reason))
 				connect()
 			})
 			var s string
@@ -81,18 +74,3 @@ func main() {
 		}
 	}
 }
-
-func join(v []any) string {
-	s := ""
-	for i, x := range v {
-		if i > 0 {
-			s += " "
-		}
-		s += fmt.Sprint(x)
-	}
-	return s
-}
-
-// quiet logs only warnings and errors, so the program's own output stays
-// readable (AE_VERBOSE-style detail is what aemp-go run is for).
-var quiet = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))

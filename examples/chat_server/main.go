@@ -6,24 +6,17 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"log"
-	"log/slog"
 	"os"
 	"os/signal"
 
-	"github.com/aemp-go/aemp-go/compat"
+	"github.com/aemp-go/aemp-go/examples/internal/tut"
 	"github.com/aemp-go/aemp-go/node"
 )
 
 func main() {
-	profile := flag.String("profile", "", "rc file profile (default: the host name)")
-	flag.Parse()
-	n, err := compat.Configure(*profile, map[string]any{"nodeid": "eg_chat_server/%u"}, compat.ResolveOptions{}, quiet)
-	if err != nil {
-		log.Fatal(err)
-	}
+	n := tut.Configure("eg_chat_server/%u")
 	defer n.Close()
 
 	// Handlers run one at a time, so the client set needs no lock.
@@ -37,16 +30,16 @@ func main() {
 
 	server := n.NewPort(nil)
 	server.Rcv("join", func(self *node.Port, args []any) {
-		client, nick := str(args, 0), str(args, 1)
+		client, nick := tut.Arg(args, 0), tut.Arg(args, 1)
 		clients[client] = true
 		n.MonFunc(client, func(reason []any) {
 			delete(clients, client)
-			msg(fmt.Sprintf("%s (quits, %s)", nick, join(reason)))
+			msg(fmt.Sprintf("%s (quits, %s)", nick, tut.Words(reason)))
 		})
 		msg(nick + " (joins)")
 	})
 	server.Rcv("privmsg", func(self *node.Port, args []any) {
-		msg(fmt.Sprintf("%s: %s", str(args, 0), str(args, 1)))
+		msg(fmt.Sprintf("%s: %s", tut.Arg(args, 0), tut.Arg(args, 1)))
 	})
 	if _, err := n.DbSet("eg_chat_server", server.ID(), nil); err != nil {
 		log.Fatal(err)
@@ -57,26 +50,3 @@ func main() {
 	signal.Notify(sig, os.Interrupt)
 	<-sig
 }
-
-func str(args []any, i int) string {
-	if i < len(args) {
-		return fmt.Sprint(args[i])
-	}
-	return ""
-}
-
-// join formats a kill reason as Perl's "@_" does.
-func join(reason []any) string {
-	s := ""
-	for i, r := range reason {
-		if i > 0 {
-			s += " "
-		}
-		s += fmt.Sprint(r)
-	}
-	return s
-}
-
-// quiet logs only warnings and errors, so the program's own output stays
-// readable (AE_VERBOSE-style detail is what aemp-go run is for).
-var quiet = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))

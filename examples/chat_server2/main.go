@@ -8,24 +8,17 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"log"
-	"log/slog"
 	"os"
 	"os/signal"
 
-	"github.com/aemp-go/aemp-go/compat"
+	"github.com/aemp-go/aemp-go/examples/internal/tut"
 	"github.com/aemp-go/aemp-go/node"
 )
 
 func main() {
-	profile := flag.String("profile", "", "rc file profile (default: the host name)")
-	flag.Parse()
-	n, err := compat.Configure(*profile, map[string]any{"nodeid": "eg_chat_server2/%u"}, compat.ResolveOptions{}, quiet)
-	if err != nil {
-		log.Fatal(err)
-	}
+	n := tut.Configure("eg_chat_server2/%u")
 	defer n.Close()
 
 	clients := map[string]bool{} // touched only by handlers and monitors
@@ -40,7 +33,7 @@ func main() {
 		n.MonKill(client, self.ID()) // mon $client: the client's crash kills us
 		n.MonFunc(client, func(reason []any) {
 			delete(clients, client)
-			msg(fmt.Sprintf("%s (quits, %s)", nick, join(reason)))
+			msg(fmt.Sprintf("%s (quits, %s)", nick, tut.Words(reason)))
 		})
 		clients[client] = true
 		msg(nick + " (joins)")
@@ -57,18 +50,3 @@ func main() {
 	signal.Notify(sig, os.Interrupt)
 	<-sig
 }
-
-func join(v []any) string {
-	s := ""
-	for i, x := range v {
-		if i > 0 {
-			s += " "
-		}
-		s += fmt.Sprint(x)
-	}
-	return s
-}
-
-// quiet logs only warnings and errors, so the program's own output stays
-// readable (AE_VERBOSE-style detail is what aemp-go run is for).
-var quiet = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))

@@ -5,24 +5,17 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"log"
-	"log/slog"
 	"os"
 	"os/signal"
 
-	"github.com/aemp-go/aemp-go/compat"
+	"github.com/aemp-go/aemp-go/examples/internal/tut"
 	"github.com/aemp-go/aemp-go/node"
 )
 
 func main() {
-	profile := flag.String("profile", "", "rc file profile (default: the host name, as Perl's configure)")
-	flag.Parse()
-	n, err := compat.Configure(*profile, map[string]any{"nodeid": "eg_receiver/%u"}, compat.ResolveOptions{}, quiet)
-	if err != nil {
-		log.Fatal(err)
-	}
+	n := tut.Configure("eg_receiver/%u")
 	defer n.Close()
 
 	port := n.NewPort(nil)
@@ -38,7 +31,3 @@ func main() {
 	signal.Notify(sig, os.Interrupt)
 	<-sig
 }
-
-// quiet logs only warnings and errors, so the program's own output stays
-// readable (AE_VERBOSE-style detail is what aemp-go run is for).
-var quiet = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))

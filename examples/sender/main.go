@@ -8,23 +8,16 @@ package main
 import (
 	"flag"
 	"fmt"
-	"log"
-	"log/slog"
 	"os"
 	"os/signal"
 	"time"
 
-	"github.com/aemp-go/aemp-go/compat"
+	"github.com/aemp-go/aemp-go/examples/internal/tut"
 )
 
 func main() {
-	profile := flag.String("profile", "", "rc file profile (default: the host name)")
 	once := flag.Bool("once", false, "exit after the first round of messages")
-	flag.Parse()
-	n, err := compat.Configure(*profile, map[string]any{"nodeid": "eg_sender/%u"}, compat.ResolveOptions{}, quiet)
-	if err != nil {
-		log.Fatal(err)
-	}
+	n := tut.Configure("eg_sender/%u")
 	defer n.Close()
 
 	sent := make(chan struct{}, 1)
@@ -54,7 +47,3 @@ func main() {
 		<-sig
 	}
 }
-
-// quiet logs only warnings and errors, so the program's own output stays
-// readable (AE_VERBOSE-style detail is what aemp-go run is for).
-var quiet = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
