@@ -35,7 +35,6 @@ const visibleWithin = time.Second
 // tutorial_test.go.
 const meshSecret = "mesh-secret-0123456789abcdefghijklmnopqrstuvwxyz"
 
-
 // meshGoNode is goNode with the mesh tests' secret.
 func meshGoNode(t testing.TB, cfg node.Config) (*node.Node, *LogSink) {
 	t.Helper()

@@ -47,29 +47,13 @@ func cmdSnd(s *session) error {
 		return err
 	}
 	msg := wireValues(s.rest())
-	ctx, cancel := s.protoCtx()
-	defer cancel()
-	c, err := s.cliNode()
-	if err != nil {
-		return err
-	}
 	nodeID := node.NodeOf(port)
-	if err := c.reach(ctx, nodeID); err != nil {
-		return err
-	}
-	if err := c.n.Snd(port, msg...); err != nil {
-		return usageErr("%v", err)
-	}
-	w := newWaiter()
-	g, err := w.monitor(c.n, port)
-	if err != nil {
-		return err
-	}
-	defer g.Stop()
-	rp := w.replyPort(c.n)
-	defer rp.Kil()
-	c.n.Snd(nodeID, "snd", rp.ID(), "message sent successfully")
-	e, err := s.wait(ctx, w, "no confirmation from node %s within %v", nodeID, s.opts.timeout)
+	e, err := s.request(port, func(n *node.Node, reply string) error {
+		if err := n.Snd(port, msg...); err != nil {
+			return err
+		}
+		return n.Snd(nodeID, "snd", reply, "message sent successfully")
+	}, "no confirmation from node %s within %v", nodeID, s.opts.timeout)
 	if err != nil {
 		return err
 	}
@@ -85,27 +69,9 @@ func cmdCal(s *session) error {
 		return err
 	}
 	msg := wireValues(s.rest())
-	ctx, cancel := s.protoCtx()
-	defer cancel()
-	c, err := s.cliNode()
-	if err != nil {
-		return err
-	}
-	if err := c.reach(ctx, node.NodeOf(port)); err != nil {
-		return err
-	}
-	w := newWaiter()
-	g, err := w.monitor(c.n, port)
-	if err != nil {
-		return err
-	}
-	defer g.Stop()
-	rp := w.replyPort(c.n)
-	defer rp.Kil()
-	if err := c.n.Snd(port, append(msg, rp.ID())...); err != nil {
-		return usageErr("%v", err)
-	}
-	e, err := s.wait(ctx, w, "no reply from %s within %v", port, s.opts.timeout)
+	e, err := s.request(port, func(n *node.Node, reply string) error {
+		return n.Snd(port, append(msg, reply)...)
+	}, "no reply from %s within %v", port, s.opts.timeout)
 	if err != nil {
 		return err
 	}
@@ -114,6 +80,33 @@ func cmdCal(s *session) error {
 	}
 	fmt.Fprintln(s.stdout, calOutput(e.values))
 	return nil
+}
+
+// request reaches the node of watch, monitors watch, sends what send
+// sends (given a fresh reply port's ID) and waits, within the timeout,
+// for the reply or watch's death: the shape of aemp's snd, cal and eval.
+func (s *session) request(watch string, send func(n *node.Node, reply string) error, noReply string, args ...any) (event, error) {
+	ctx, cancel := s.protoCtx()
+	defer cancel()
+	c, err := s.cliNode()
+	if err != nil {
+		return event{}, err
+	}
+	if err := c.reach(ctx, node.NodeOf(watch)); err != nil {
+		return event{}, err
+	}
+	w := newWaiter()
+	g, err := w.monitor(c.n, watch)
+	if err != nil {
+		return event{}, err
+	}
+	defer g.Stop()
+	rp := w.replyPort(c.n)
+	defer rp.Kil()
+	if err := send(c.n, rp.ID()); err != nil {
+		return event{}, usageErr("%v", err)
+	}
+	return s.wait(ctx, w, noReply, args...)
 }
 
 // cmdMon is aemp's mon.
@@ -160,27 +153,9 @@ func cmdEval(s *session) error {
 // node port, watch the node, and print the results; a Perl error ($@) is
 // the first reply value.
 func (s *session) nodeEval(nodeID, expr string) error {
-	ctx, cancel := s.protoCtx()
-	defer cancel()
-	c, err := s.cliNode()
-	if err != nil {
-		return err
-	}
-	if err := c.reach(ctx, nodeID); err != nil {
-		return err
-	}
-	w := newWaiter()
-	g, err := w.monitor(c.n, nodeID)
-	if err != nil {
-		return err
-	}
-	defer g.Stop()
-	rp := w.replyPort(c.n)
-	defer rp.Kil()
-	if err := c.n.Snd(nodeID, "eval", expr, rp.ID()); err != nil {
-		return usageErr("%v", err)
-	}
-	e, err := s.wait(ctx, w, "no reply from node %s within %v (only Perl nodes evaluate Perl code; a Go node never answers eval)", nodeID, s.opts.timeout)
+	e, err := s.request(nodeID, func(n *node.Node, reply string) error {
+		return n.Snd(nodeID, "eval", expr, reply)
+	}, "no reply from node %s within %v (only Perl nodes evaluate Perl code; a Go node never answers eval)", nodeID, s.opts.timeout)
 	if err != nil {
 		return err
 	}
