@@ -22,8 +22,8 @@ func (e *PortDiedError) Error() string {
 	return fmt.Sprintf("aemp: port %s died before replying: %s", e.Port, joinReason(e.Reason))
 }
 
-// ErrTimeout is returned by CalFunc's callback path and After users when a
-// call timed out.
+// ErrTimeout is what Cal returns when no reply arrived before the
+// context's deadline (it also matches context.DeadlineExceeded).
 var ErrTimeout = errors.New("aemp: call timed out")
 
 // CalFunc is Perl's cal: it sends msg to port with a temporary reply port
@@ -121,11 +121,14 @@ func (n *Node) Cal(ctx context.Context, port string, msg ...any) ([]any, error) 
 			return r.reply, nil
 		}
 		if len(r.died) == 1 && r.died[0] == "timeout" && timeout > 0 {
-			return nil, fmt.Errorf("%w: no reply from %s", context.DeadlineExceeded, port)
+			return nil, fmt.Errorf("%w: no reply from %s (%w)", ErrTimeout, port, context.DeadlineExceeded)
 		}
 		return nil, &PortDiedError{Port: port, Reason: r.died}
 	case <-ctx.Done():
 		n.Kil(rp)
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return nil, fmt.Errorf("%w: no reply from %s (%w)", ErrTimeout, port, ctx.Err())
+		}
 		return nil, ctx.Err()
 	}
 }

@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"reflect"
 	"strings"
@@ -215,8 +216,8 @@ func TestSpawnAndCal(t *testing.T) {
 	mute, _ := a.Spawn("b", "Test::Mute::init")
 	ctx2, cancel2 := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel2()
-	if _, err := a.Cal(ctx2, mute, "hi"); err == nil {
-		t.Fatal("cal to a mute port returned")
+	if _, err := a.Cal(ctx2, mute, "hi"); !errors.Is(err, ErrTimeout) || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("cal to a mute port: %v", err)
 	}
 	// an unregistered init function creates no port
 	ghost, _ := a.Spawn("b", "No::Such::init")
