@@ -54,13 +54,20 @@ const chunkSlack = 1 << 10
 
 // attach turns a finished handshake into a running connection of the
 // node it authenticated as.
-func (n *Node) attach(s *protocol.Session) *conn {
+func (n *Node) attach(s *protocol.Session) (*conn, error) {
 	enc, _ := protocol.Appender(s.SendFraming) // negotiated from our own list
 	r := n.remote(s.Remote.NodeID)
 	c := &conn{n: n, r: r, s: s, encode: enc, wake: make(chan struct{}, 1), done: make(chan struct{}),
 		buf: make([]byte, 0, chunkSize)}
 	c.cond = sync.NewCond(&c.mu)
 	r.mu.Lock()
+	if n.closed() {
+		// Close has begun: it may already have shut this remote's
+		// connections down, so this one must not start.
+		r.mu.Unlock()
+		s.Conn.Close()
+		return nil, ErrClosed
+	}
 	r.all = append(r.all, c)
 	r.mu.Unlock()
 	n.log.Debug("connected", "peer", r.id, "addr", s.Conn.RemoteAddr().String(),
@@ -69,7 +76,7 @@ func (n *Node) attach(s *protocol.Session) *conn {
 	n.wg.Add(2)
 	go c.readLoop()
 	go c.writeLoop()
-	return c
+	return c, nil
 }
 
 // send encodes m into the output buffer.

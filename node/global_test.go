@@ -3,7 +3,6 @@ package node
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"net"
 	"os"
 	"reflect"
@@ -26,12 +25,7 @@ func freeAddr(t testing.TB) string {
 
 func startNode(t testing.TB, id string, binds, seeds []string) *Node {
 	t.Helper()
-	cfg := Config{NodeID: id, Binds: binds, Seeds: seeds}
-	if os.Getenv("AEMP_TEST_TRACE") != "" { // debug a mesh test: trace and debug logs per node
-		cfg.Trace = prefixWriter(id)
-		cfg.Logger = slog.New(slog.NewTextHandler(prefixWriter(id), &slog.HandlerOptions{Level: slog.LevelDebug}))
-	}
-	return testNode(t, cfg)
+	return testNode(t, Config{NodeID: id, Binds: binds, Seeds: seeds})
 }
 
 // eventually polls cond for up to 5 seconds.

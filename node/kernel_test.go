@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -16,6 +18,10 @@ const testSecret = "test-secret"
 func testNode(tb testing.TB, cfg Config) *Node {
 	tb.Helper()
 	cfg.Secret = testSecret
+	if os.Getenv("AEMP_TEST_TRACE") != "" && cfg.Trace == nil { // debug a test: trace and debug logs per node
+		cfg.Trace = prefixWriter(cfg.NodeID)
+		cfg.Logger = slog.New(slog.NewTextHandler(prefixWriter(cfg.NodeID), &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
 	n, err := New(cfg)
 	if err != nil {
 		tb.Fatal(err)

@@ -64,7 +64,7 @@ func (n *Node) dialConfig(ctx context.Context, addr string, hc *protocol.Handsha
 		n.logHandshake(err)
 		return nil, err
 	}
-	return n.attach(s), nil
+	return n.attach(s)
 }
 
 // logHandshake logs a failed handshake; refusals that are part of normal
@@ -113,7 +113,7 @@ func (n *Node) listen(addr string) error {
 					n.logHandshake(err)
 					return
 				}
-				n.attach(s)
+				n.attach(s) // fails only when the node is closing
 			}()
 		}
 	}()

@@ -47,16 +47,19 @@ type Node struct {
 	wg     sync.WaitGroup
 	once   sync.Once
 
-	mu        sync.Mutex
-	counter   string                // Perl's $ID, shared by port and spawn names
-	ports     map[string]*portState // local ports by name
-	lmon      map[string][]*monitor // monitors on local ports, by port name
-	remotes   map[string]*remote
-	funcs     map[string]Func
-	nodeMons  []*nodeMonitor
-	addrs     map[string][]string // known listener addresses of other nodes
-	binds     []string            // our own listener addresses
-	listeners []net.Listener
+	mu      sync.Mutex
+	counter string                // Perl's $ID, shared by port and spawn names
+	ports   map[string]*portState // local ports by name
+	lmon    map[string][]*monitor // monitors on local ports, by port name
+	remotes map[string]*remote
+	// remoteCache mirrors remotes for lock-free lookups (entries are never
+	// removed from either).
+	remoteCache sync.Map
+	funcs       map[string]Func
+	nodeMons    []*nodeMonitor
+	addrs       map[string][]string // known listener addresses of other nodes
+	binds       []string            // our own listener addresses
+	listeners   []net.Listener
 
 	reqs map[string]nodeRequest // the node port's request table (%NODE_REQ)
 

@@ -32,12 +32,19 @@ type remote struct {
 // remote returns the remote-node record, creating it on first use (Perl's
 // add_node).
 func (n *Node) remote(id string) *remote {
+	// Lock-free on the send path: the node mutex is also taken by every
+	// local delivery, and on two cores sender and receiver would fight
+	// over it for each message.
+	if r, ok := n.remoteCache.Load(id); ok {
+		return r.(*remote)
+	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	r := n.remotes[id]
 	if r == nil {
 		r = &remote{n: n, id: id, lmon: map[string][]*monitor{}, rmon: map[string]*monitor{}}
 		n.remotes[id] = r
+		n.remoteCache.Store(id, r)
 	}
 	return r
 }
@@ -129,7 +136,12 @@ func (r *remote) connectToLocked(addrs []string) {
 			r.n.wg.Add(1)
 			go func(addr string) {
 				defer r.n.wg.Done()
-				if _, err := r.n.dial(ctx, addr); err != nil {
+				// A started attempt runs to its end even if another
+				// connection wins meanwhile (only closing the node stops
+				// it): both nodes may be dialling each other, and each
+				// cancelling its own half-done handshake would leave
+				// each with the connection the other one dropped.
+				if _, err := r.n.dial(r.n.ctx, addr); err != nil {
 					r.n.log.Debug("connect failed", "peer", r.id, "addr", addr, "err", err)
 				}
 			}(a)
