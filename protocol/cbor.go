@@ -9,6 +9,7 @@ import (
 	"math"
 	"math/big"
 	"reflect"
+	"time"
 	"unicode/utf8"
 
 	"github.com/fxamacker/cbor/v2"
@@ -234,7 +235,8 @@ func DecodeCBORValue(b []byte) (any, error) {
 // normalizeCBOR maps what fxamacker/cbor produces onto the value model:
 // map[any]any to map[string]any (keys stringified as Perl stringifies hash
 // keys), small uint64 to int64, tags to their content (CBOR::XS peers only
-// tag Perl objects, which have no meaning here), bignums to float64.
+// tag Perl objects, which have no meaning here), date/time tags to Unix
+// seconds, bignums to float64.
 func normalizeCBOR(v any) (any, error) {
 	switch x := v.(type) {
 	case uint64:
@@ -269,6 +271,10 @@ func normalizeCBOR(v any) (any, error) {
 		return m, nil
 	case cbor.Tag:
 		return normalizeCBOR(x.Content)
+	case time.Time:
+		// fxamacker decodes tags 0 and 1 (date/time) itself; like every
+		// other tag they stand for their content here: Unix seconds.
+		return float64(x.UnixNano()) / 1e9, nil
 	case big.Int:
 		f, _ := new(big.Float).SetInt(&x).Float64()
 		return f, nil
