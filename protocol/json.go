@@ -231,7 +231,7 @@ func (j *JSONDecoder) Decode() (Message, error) {
 func normalizeJSON(v any) any {
 	switch x := v.(type) {
 	case json.Number:
-		return jsonNumber(string(x))
+		return ParseNumber(string(x))
 	case []any:
 		for i, e := range x {
 			x[i] = normalizeJSON(e)
@@ -244,7 +244,10 @@ func normalizeJSON(v any) any {
 	return v
 }
 
-func jsonNumber(s string) any {
+// ParseNumber turns the text of a JSON number into the value model:
+// int64, uint64 above its range, or float64 (the decoders' rule; tools
+// that read JSON themselves use it to build the same values).
+func ParseNumber(s string) any {
 	if i, err := strconv.ParseInt(s, 10, 64); err == nil {
 		return i
 	}

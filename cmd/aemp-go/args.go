@@ -6,8 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
+
+	"github.com/aemp-go/aemp-go/protocol"
 )
 
 // perlArgs applies the argument rules of bin/aemp's BEGIN block, before
@@ -128,16 +129,7 @@ func splitComma(s string) []string {
 func wireValue(v any) any {
 	switch x := v.(type) {
 	case json.Number:
-		if i, err := strconv.ParseInt(x.String(), 10, 64); err == nil {
-			return i
-		}
-		if u, err := strconv.ParseUint(x.String(), 10, 64); err == nil {
-			return u
-		}
-		if f, err := strconv.ParseFloat(x.String(), 64); err == nil {
-			return f
-		}
-		return x.String()
+		return protocol.ParseNumber(x.String())
 	case []any:
 		out := make([]any, len(x))
 		for i, e := range x {

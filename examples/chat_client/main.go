@@ -7,11 +7,7 @@
 package main
 
 import (
-	"bufio"
-	"flag"
 	"fmt"
-	"os"
-	"sync"
 
 	"github.com/aemp-go/aemp-go/examples/internal/tut"
 	"github.com/aemp-go/aemp-go/node"
@@ -19,14 +15,10 @@ import (
 
 func main() {
 	n := tut.Configure("eg_chat_client/%u")
-	nick := flag.Arg(0) // after Configure, which parses the flags
-	if nick == "" {
-		nick = "anonymous"
-	}
+	nick := tut.Nick()
 	defer n.Close()
 
-	var mu sync.Mutex // the server port is read by the stdin loop
-	var server string
+	var server tut.Server
 
 	var connect func()
 	connect = func() { // the supervisor
@@ -42,7 +34,7 @@ func main() {
 			go func() { (<-guard).Stop() }() // stop monitoring
 			fmt.Print("\rconnecting...\n")
 			client := n.NewPort(func(self *node.Port, args []any) {
-				fmt.Printf("\r  \r%s\n> ", tut.Words(args))
+				tut.Show(args)
 			})
 			n.MonFunc(client.ID(), func(reason []any) {
 				fmt.Printf("\rdisconnected %s\n", tut.Words(reason))
@@ -53,24 +45,12 @@ func main() {
 				s = k
 				break
 			}
-			mu.Lock()
-			server = s
-			mu.Unlock()
+			server.Set(s)
 			n.Snd(s, "join", client.ID(), nick)
 			n.MonKill(s, client.ID())
 		})
 	}
 	connect()
 
-	fmt.Print("> ")
-	in := bufio.NewScanner(os.Stdin)
-	for in.Scan() {
-		fmt.Print("> ")
-		mu.Lock()
-		s := server
-		mu.Unlock()
-		if s != "" {
-			n.Snd(s, "privmsg", nick, in.Text())
-		}
-	}
+	tut.ReadLines(&server, func(port, line string) { n.Snd(port, "privmsg", nick, line) })
 }

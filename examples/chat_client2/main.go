@@ -11,13 +11,9 @@
 package main
 
 import (
-	"bufio"
 	"context"
-	"flag"
 	"fmt"
 	"log"
-	"os"
-	"sync"
 	"time"
 
 	"github.com/aemp-go/aemp-go/examples/internal/tut"
@@ -26,14 +22,10 @@ import (
 
 func main() {
 	n := tut.Configure("eg_chat_client2/%u")
-	nick := flag.Arg(0) // after Configure, which parses the flags
-	if nick == "" {
-		nick = "anonymous"
-	}
+	nick := tut.Nick()
 	defer n.Close()
 
-	var mu sync.Mutex
-	var server string
+	var server tut.Server
 
 	var connect func()
 	connect = func() {
@@ -46,7 +38,7 @@ func main() {
 		}
 		fmt.Print("\rconnecting...\n")
 		client := n.NewPort(func(self *node.Port, args []any) {
-			fmt.Printf("\r  \r%s\n> ", tut.Words(args))
+			tut.Show(args)
 		})
 		n.MonFunc(client.ID(), func(reason []any) {
 			fmt.Printf("\rdisconnected %s\n", tut.Words(reason))
@@ -56,22 +48,10 @@ func main() {
 		if err != nil {
 			log.Fatal(err)
 		}
-		mu.Lock()
-		server = s
-		mu.Unlock()
+		server.Set(s)
 		n.MonKill(s, client.ID())
 	}
 	connect()
 
-	fmt.Print("> ")
-	in := bufio.NewScanner(os.Stdin)
-	for in.Scan() {
-		fmt.Print("> ")
-		mu.Lock()
-		s := server
-		mu.Unlock()
-		if s != "" {
-			n.Snd(s, in.Text())
-		}
-	}
+	tut.ReadLines(&server, func(port, line string) { n.Snd(port, line) })
 }

@@ -4,12 +4,14 @@
 package tut
 
 import (
+	"bufio"
 	"flag"
 	"fmt"
 	"log"
 	"log/slog"
 	"os"
 	"strings"
+	"sync"
 
 	"github.com/aemp-go/aemp-go/compat"
 	"github.com/aemp-go/aemp-go/node"
@@ -49,4 +51,52 @@ func Arg(args []any, i int) string {
 		return fmt.Sprint(args[i])
 	}
 	return ""
+}
+
+// Nick is the first command-line argument, "anonymous" without one. Call
+// it after Configure, which parses the command line.
+func Nick() string {
+	if nick := flag.Arg(0); nick != "" {
+		return nick
+	}
+	return "anonymous"
+}
+
+// Show prints a chat line above the input prompt, as the tutorial's
+// clients do.
+func Show(line []any) { fmt.Printf("\r  \r%s\n> ", Words(line)) }
+
+// Server holds the port a chat client currently talks to: set by handlers
+// and monitors, read by the input loop.
+type Server struct {
+	mu   sync.Mutex
+	port string
+}
+
+// Set records the current server port.
+func (s *Server) Set(port string) {
+	s.mu.Lock()
+	s.port = port
+	s.mu.Unlock()
+}
+
+// Get returns the current server port, "" before the first connection.
+func (s *Server) Get() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.port
+}
+
+// ReadLines prompts for lines on standard input and hands each one to
+// send with the current server port, skipping lines typed while there is
+// none. It returns at the end of the input.
+func ReadLines(server *Server, send func(port, line string)) {
+	fmt.Print("> ")
+	in := bufio.NewScanner(os.Stdin)
+	for in.Scan() {
+		fmt.Print("> ")
+		if port := server.Get(); port != "" {
+			send(port, in.Text())
+		}
+	}
 }
