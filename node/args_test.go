@@ -32,7 +32,9 @@ type perlRow struct {
 // arrive in a message.
 func (r perlRow) decodeArg(t *testing.T) any {
 	t.Helper()
-	var dec interface{ Decode() (protocol.Message, error) }
+	var dec interface {
+		Decode() (protocol.Message, error)
+	}
 	if r.JSON != "" {
 		dec = protocol.NewJSONDecoder(bytes.NewReader([]byte(`["p",` + r.JSON + `]`)))
 	} else {
@@ -321,7 +323,7 @@ func TestArgsDecodeAllLikeMyList(t *testing.T) {
 		Tag   string
 		Nick  string
 		Count int
-		skip  int //nolint:unused // unexported: takes no position
+		skip  int       //nolint:unused // unexported: takes no position
 		Rest  []float64 `aemp:",rest"`
 	}
 	var m msg
