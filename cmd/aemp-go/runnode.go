@@ -96,6 +96,7 @@ func runNode(inv *invocation, c *cli.Context) error {
 	if cfg.Eval != "" {
 		s.warnf("the profile's eval (Perl code) is ignored: a Go node cannot run Perl")
 	}
+	s.warnWeakSecret(cfg.Profile, cfg.Secret)
 	log := newLogger(s.stderr)
 	nc.Logger = log
 	nc.Trace = traceWriter(s.stderr)

@@ -87,8 +87,13 @@ func (s *session) finish() error {
 	if !s.dirty {
 		return nil
 	}
-	if err := s.rc.Save(s.rcPath); err != nil {
+	before, after, err := s.rc.SavePerm(s.rcPath)
+	if err != nil {
 		return usageErr("cannot save %s: %v", s.rcPath, err)
+	}
+	if before != 0 && before != after {
+		fmt.Fprintf(s.stderr, "aemp-go: %s holds the shared secret or TLS key: permissions narrowed from %04o to %04o\n",
+			s.rcPath, before, after)
 	}
 	return nil
 }
