@@ -248,13 +248,9 @@ func (a Args) decodeAt(i int, path string, raw any, rv reflect.Value) error {
 // Perl's sense or does not fit in an int64.
 func perlInt(v any) (int64, bool) {
 	switch x := v.(type) {
-	case nil:
-		return 0, true
-	case bool:
-		if x {
-			return 1, true
-		}
-		return 0, true
+	case nil, bool:
+		f, _ := protocol.PerlNumber(x) // 0 or 1
+		return int64(f), true
 	case int64:
 		return x, true
 	case int:
