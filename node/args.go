@@ -164,7 +164,7 @@ func (a Args) Bool(i int) (bool, error) {
 // tag, or by the field name, matched exactly first and then ignoring case;
 // `aemp:"-"` skips a field; keys without a field are ignored), into
 // []T from an array, map[string]T from a map, a pointer (nil for undef) or
-// any (the raw value). Scalars convert with Perl's rules, strictly as Int
+// any (the raw value); undef gives the zero value. Scalars convert with Perl's rules, strictly as Int
 // and Float do. A mismatch is an *ArgError naming the path inside the
 // argument; fields decoded before it keep their values.
 func (a Args) Decode(i int, v any) error {

@@ -191,7 +191,8 @@ func decodeMap(path string, raw any, rv reflect.Value, mismatch func() error) er
 func decodeStruct(path string, raw any, rv reflect.Value, mismatch func() error) error {
 	m, ok := raw.(map[string]any)
 	if !ok {
-		if raw == nil { // undef: nothing to set, as an empty hash
+		if raw == nil { // undef: the zero struct, as Perl's %{ undef } is empty
+			rv.SetZero()
 			return nil
 		}
 		return mismatch()
