@@ -30,9 +30,10 @@ import (
 //   - String: numbers print as Perl prints them (integers in decimal, floats
 //     with "%.15g", so 3.0 is "3" and 1e15 is "1e+15"), true is "1", false is
 //     "0", undef is "".
-//   - Int and Float are strict: a string must be a number as a whole
-//     (Scalar::Util::looks_like_number: " 12 ", "1e3", "0x1A" is not), or they
-//     return an error where Perl would numify "12abc" to 12 with a warning.
+//   - Int and Float are strict: a string must be a number as a whole, as
+//     Scalar::Util::looks_like_number decides (" 12 ", "1e3" and "inf" are;
+//     "12abc", "0x1A" and "" are not), or they return an error where Perl
+//     would numify "12abc" to 12 with a warning.
 //     Num is the lenient form, Perl's `$x + 0` with the warning ignored.
 //   - Int truncates toward zero, as Perl's int() does (3.7 and "3.7" give 3);
 //     Inf, NaN and values beyond int64 are an error.
@@ -44,8 +45,10 @@ import (
 //   - Arrays and maps are an error for the scalar accessors (Perl would see
 //     "ARRAY(0x...)"); Decode reads them into slices, maps and structs.
 //
-// Values Perl cannot tell apart cannot be told apart here either: a string
-// that looks like a number and the number are the same argument.
+// Args does not tell "42" from 42, as Perl code does not; args[i] still shows
+// which one arrived. One known difference: JSON::XS keeps an integer beyond
+// 64 bits as its digits, which aemp-go's decoder turns into a float64, so
+// String prints 100000000000000000000 as "1e+20".
 //
 // Args is a plain slice: node.Args(args) costs nothing, and args[i] still
 // gives the raw value (the message model of protocol.Message).
