@@ -81,8 +81,9 @@ func NodeConfig(c Config) (node.Config, error) {
 // implements, keeping the order (the first entry is the preferred one).
 func goFramings(list []string) ([]string, error) {
 	var out []string
+	supported := protocol.DefaultFramings()
 	for _, f := range list {
-		for _, g := range protocol.Framings {
+		for _, g := range supported {
 			if f == g {
 				out = append(out, f)
 				break
@@ -90,7 +91,7 @@ func goFramings(list []string) ([]string, error) {
 		}
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("framing_format %q has none of the framings Go supports (%v)", list, protocol.Framings)
+		return nil, fmt.Errorf("framing_format %q has none of the framings Go supports (%v)", list, supported)
 	}
 	return out, nil
 }

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/aemp-go/aemp-go/protocol"
 )
 
 func resolveArgs(t *testing.T, rc *RC, profile string, args map[string]any) Config {
@@ -35,7 +37,7 @@ func TestNodeConfigFixtureSeed(t *testing.T) {
 	if !reflect.DeepEqual(nc.Framings, []string{"cbor", "json"}) {
 		t.Errorf("framings %q", nc.Framings)
 	}
-	if !reflect.DeepEqual(nc.AuthOffer, DefaultAuthOffer) || !reflect.DeepEqual(nc.AuthAccept, DefaultAuthAccept) {
+	if !reflect.DeepEqual(nc.AuthOffer, protocol.DefaultAuthOffer()) || !reflect.DeepEqual(nc.AuthAccept, protocol.DefaultAuthAccept()) {
 		t.Errorf("auth lists %q %q", nc.AuthOffer, nc.AuthAccept)
 	}
 	if nc.MonitorTimeout != 30*time.Second || nc.ConnectInterval != 2*time.Second {

@@ -46,13 +46,13 @@ func checkSession(t *testing.T, s *protocol.Session, perl *Proc, fc framingCase,
 	}
 	wantList := fc.perl
 	if wantList == nil {
-		wantList = perlDefaultFramings
+		wantList = compat.DefaultFramingFormat() // live check of the documented default
 	}
 	if !eqStrings(r.Framings, wantList) {
 		t.Errorf("Perl's greeting lists framings %v, want %v", r.Framings, wantList)
 	}
-	if !eqStrings(r.Auths, protocol.DefaultAuthAccept) {
-		t.Errorf("Perl's greeting lists auth methods %v, want %v", r.Auths, protocol.DefaultAuthAccept)
+	if !eqStrings(r.Auths, protocol.DefaultAuthAccept()) {
+		t.Errorf("Perl's greeting lists auth methods %v, want %v", r.Auths, protocol.DefaultAuthAccept())
 	}
 	for k, want := range map[string]string{"provider": "AE-2.02", "mproto": "1", "gproto": "1"} {
 		if v, _ := r.Get(k); v != want {

@@ -77,7 +77,7 @@ func FuzzParseAuthLine(f *testing.F) {
 		// Verification of arbitrary input must fail cleanly, never pass
 		// with a wrong token.
 		l, r := [2]string{"a", "b"}, [2]string{"c", "d"}
-		if err := VerifyToken(a, DefaultAuthAccept, "s", l, r, false); err == nil {
+		if err := VerifyToken(a, DefaultAuthAccept(), "s", l, r, false); err == nil {
 			want := map[string]string{AuthHMAC: HMACToken("s", "c", "d", "a", "b"), AuthCleartext: CleartextToken("s")}[a.Method]
 			if a.Token != want {
 				t.Fatalf("accepted %q", line)
