@@ -323,8 +323,9 @@ func TestArgsDecodeAllLikeMyList(t *testing.T) {
 		Tag   string
 		Nick  string
 		Count int
-		skip  int       //nolint:unused // unexported: takes no position
-		Rest  []float64 `aemp:",rest"`
+		//lint:ignore U1000 the field exists to prove that an unexported field takes no position
+		skip int
+		Rest []float64 `aemp:",rest"`
 	}
 	var m msg
 	if err := (Args{"join", int64(42), "3", 1.0, "2.5", int64(3)}).DecodeAll(&m); err != nil {
