@@ -12,11 +12,17 @@ type item struct {
 	data []any
 	src  string
 	fn   func()
+	from *conn // the connection whose reader queued it, for its receive bound
+	size int64 // its estimated size, counted against from's bound
 }
 
-// loop is the node's event loop: an unbounded FIFO drained by one
-// goroutine. Unbounded like Perl's, because senders must never block on a
-// handler (a handler that sends to its own port would deadlock).
+// loop is the node's event loop: a FIFO drained by one goroutine. Posting
+// never blocks, because senders must never block on a handler (a handler
+// that sends to its own port would deadlock). What connection readers
+// queue is bounded per connection instead (Config.MaxRecvQueue and
+// MaxRecvQueueLen, see recvqueue.go): a reader past its bound stops
+// reading, so a flooding peer is pushed back by TCP, as a Perl node
+// pushes back by not reading while a handler runs.
 type loop struct {
 	mu      sync.Mutex
 	queue   []item
@@ -50,12 +56,16 @@ func (l *loop) post(it item) {
 // virtual machines), and then runs what its item queued, up to maxInline
 // items. Order and mutual exclusion are those of the loop: one goroutine
 // at a time runs items, in queue order.
-func (l *loop) runOrPost(it item, n *Node) {
+//
+// It reports whether the item was queued, in which case it counts against
+// from's receive bound until it is dispatched.
+func (l *loop) runOrPost(it item, from *conn, n *Node) (queued bool) {
 	l.mu.Lock()
 	if l.running || len(l.queue) > 0 {
 		l.mu.Unlock()
+		from.queued(&it)
 		l.post(it)
-		return
+		return true
 	}
 	l.running = true
 	l.mu.Unlock()
@@ -65,13 +75,13 @@ func (l *loop) runOrPost(it item, n *Node) {
 		if len(l.queue) == 0 {
 			l.running = false
 			l.mu.Unlock()
-			return
+			return false
 		}
 		next := l.queue[0]
 		l.queue[0] = item{}
 		l.queue = l.queue[1:]
 		l.mu.Unlock()
-		n.dispatch(&next)
+		l.dispatch(n, &next)
 	}
 	l.mu.Lock()
 	l.running = false
@@ -80,6 +90,7 @@ func (l *loop) runOrPost(it item, n *Node) {
 	case l.wake <- struct{}{}:
 	default:
 	}
+	return false
 }
 
 func (l *loop) run(ctx context.Context, n *Node) {
@@ -105,7 +116,7 @@ func (l *loop) run(ctx context.Context, n *Node) {
 				break
 			}
 			for i := range batch {
-				n.dispatch(&batch[i])
+				l.dispatch(n, &batch[i])
 				batch[i] = item{}
 			}
 			l.mu.Lock()
@@ -116,5 +127,14 @@ func (l *loop) run(ctx context.Context, n *Node) {
 				return
 			}
 		}
+	}
+}
+
+// dispatch runs a queued item and releases what it counted against its
+// connection's receive bound.
+func (l *loop) dispatch(n *Node, it *item) {
+	n.dispatch(it)
+	if it.from != nil {
+		it.from.dispatched(it.size)
 	}
 }

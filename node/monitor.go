@@ -63,8 +63,7 @@ func (n *Node) MonFunc(portID string, cb func(reason []any)) (*Guard, error) {
 		n.mu.Unlock()
 		return newGuard(func() { n.unmonitorLocal(port, m) }), nil
 	}
-	r := n.remote(nodeID)
-	r.monitor(port, m)
+	r := n.remote(nodeID).monitor(port, m)
 	return newGuard(func() { r.unmonitor(port, m) }), nil
 }
 
