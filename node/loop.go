@@ -28,6 +28,7 @@ type loop struct {
 	queue   []item
 	spare   []item
 	running bool // some goroutine is running items (the loop's or a reader)
+	stopped bool // the node closed: posts are dropped, nothing would run them
 	wake    chan struct{}
 }
 
@@ -39,6 +40,10 @@ func (l *loop) init() { l.wake = make(chan struct{}, 1) }
 
 func (l *loop) post(it item) {
 	l.mu.Lock()
+	if l.stopped {
+		l.mu.Unlock()
+		return
+	}
 	l.queue = append(l.queue, it)
 	first := len(l.queue) == 1 && !l.running
 	l.mu.Unlock()
@@ -94,6 +99,12 @@ func (l *loop) runOrPost(it item, from *conn, n *Node) (queued bool) {
 }
 
 func (l *loop) run(ctx context.Context, n *Node) {
+	defer func() {
+		l.mu.Lock()
+		l.stopped = true
+		l.queue, l.spare = nil, nil
+		l.mu.Unlock()
+	}()
 	for {
 		select {
 		case <-l.wake:

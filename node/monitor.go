@@ -49,6 +49,9 @@ func (n *Node) MonFunc(portID string, cb func(reason []any)) (*Guard, error) {
 	if nodeID == "" {
 		return nil, fmt.Errorf("%w: %q", ErrBadPortID, portID)
 	}
+	if n.closed() {
+		return nil, ErrClosed
+	}
 	m := &monitor{cb: cb}
 	if nodeID == n.id {
 		n.mu.Lock()

@@ -1,8 +1,8 @@
 package node
 
 import (
-	"errors"
 	"context"
+	"errors"
 	"math/rand/v2"
 	"sync"
 	"time"
