@@ -546,3 +546,56 @@ func TestOversizeMessageEndsConnection(t *testing.T) {
 		t.Fatalf("monitor reason %v", got)
 	}
 }
+
+// Messages queued while a connection is being made are bounded by the
+// same limit: a peer that accepts TCP but never finishes the handshake
+// does not make the queue grow without end.
+func TestConnectQueueOverflowEndsAttempt(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	accepted := make(chan net.Conn, 100)
+	defer func() {
+		ln.Close()
+		for len(accepted) > 0 {
+			(<-accepted).Close()
+		}
+	}()
+	go func() { // accept and say nothing
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			select {
+			case accepted <- c:
+			default:
+				c.Close()
+			}
+		}
+	}()
+	cfg := quietConfig("sender")
+	cfg.MaxSendQueue = 1 << 20
+	cfg.ConnectInterval = 20 * time.Second // the queue, not the connect timeout, must end it
+	n := testNode(t, cfg)
+	n.AddAddress("mute", ln.Addr().String())
+	reason := make(chan []any, 1)
+	n.MonFunc("mute#p", func(r []any) { reason <- r })
+	payload := strings.Repeat("q", 8<<10)
+	var got []any
+	for i := 0; got == nil && i < 10000; i++ {
+		n.Snd("mute#p", payload)
+		select {
+		case got = <-reason:
+		default:
+		}
+	}
+	if got == nil {
+		got = recv(t, reason)
+	}
+	want := []any{"transport_error", "mute", "send queue overflow (1 MiB) while connecting"}
+	if !equalAny(got, want) {
+		t.Fatalf("monitor reason %v, want %v", got, want)
+	}
+}
