@@ -77,7 +77,7 @@ func (n *Node) attach(s *protocol.Session) (*conn, error) {
 	enc, _ := protocol.Appender(s.SendFraming) // negotiated from our own list
 	c := &conn{n: n, s: s, encode: enc, wake: make(chan struct{}, 1), done: make(chan struct{}),
 		room: make(chan struct{}, 1), buf: make([]byte, 0, chunkSize)}
-	if sc, ok := s.Conn.(syscall.Conn); ok && !s.TLS {
+	if sc, ok := s.Conn.(syscall.Conn); ok && !s.TLS && inlineWrites {
 		c.raw, _ = sc.SyscallConn()
 	}
 	c.cond = sync.NewCond(&c.mu)
@@ -180,8 +180,8 @@ func (c *conn) writeInline(out [][]byte) {
 	var n int
 	var werr error
 	err := c.raw.Write(func(fd uintptr) bool {
-		n, werr = syscall.Write(int(fd), out[0]) // enqueue on an idle connection: one chunk
-		return true                              // never wait for the socket to become writable
+		n, werr = writeFD(fd, out[0]) // enqueue on an idle connection: one chunk
+		return true                   // never wait for the socket to become writable
 	})
 	if n < 0 {
 		n = 0
