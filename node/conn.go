@@ -34,8 +34,8 @@ type conn struct {
 	encode func([]byte, protocol.Message) ([]byte, error)
 	raw    syscall.RawConn // for non-blocking inline writes; nil with TLS
 
-	lastRecv   atomic.Int64 // monotime of the last bytes read
-	recvPaused atomic.Bool  // the reader waits for the loop (backpressure), not for the peer
+	lastLife   atomic.Int64 // monotime of the last sign of life: bytes read, or a write the peer's reading let go on
+	readerBusy atomic.Bool  // the reader waits for or runs our own loop's items, not the peer's doing
 	inqBytes   atomic.Int64 // estimated bytes handed to the loop, not yet dispatched
 	inqLen     atomic.Int64 // messages handed to the loop, not yet dispatched
 	room       chan struct{}
@@ -81,7 +81,7 @@ func (n *Node) attach(s *protocol.Session) (*conn, error) {
 		c.raw, _ = sc.SyscallConn()
 	}
 	c.cond = sync.NewCond(&c.mu)
-	c.lastRecv.Store(monotime())
+	c.lastLife.Store(monotime())
 	r := n.lockRemote(s.Remote.NodeID)
 	c.r = r
 	if n.closed() {
@@ -259,8 +259,12 @@ func (c *conn) write(out [][]byte) error {
 	stall := c.n.cfg.WriteStallTimeout
 	bufs := append(net.Buffers(nil), out...) // WriteTo consumes its slice; out is recycled
 	for len(bufs) > 0 {
-		c.s.Conn.SetWriteDeadline(time.Now().Add(stall))
+		start := time.Now()
+		c.s.Conn.SetWriteDeadline(start.Add(stall))
 		n, err := bufs.WriteTo(c.s.Conn)
+		if n > 0 && time.Since(start) >= writeWaitIsLife {
+			c.lastLife.Store(monotime())
+		}
 		c.mu.Lock()
 		c.pending -= int(n)
 		c.mu.Unlock()
@@ -320,7 +324,7 @@ type recvClock struct {
 func (rc recvClock) Read(p []byte) (int, error) {
 	n, err := rc.r.Read(p)
 	if n > 0 {
-		rc.c.lastRecv.Store(monotime())
+		rc.c.lastLife.Store(monotime())
 	}
 	return n, err
 }

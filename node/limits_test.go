@@ -599,3 +599,33 @@ func TestConnectQueueOverflowEndsAttempt(t *testing.T) {
 		t.Fatalf("monitor reason %v, want %v", got, want)
 	}
 }
+
+// A node that is slow, not hung, keeps its connections: when a peer
+// floods it, its reader stops (receive bound), the peer's heartbeat probe
+// waits behind the flood in the TCP stream, and only the keepalives the
+// slow node sends while its reader waits keep the peer from declaring it
+// hung.
+func TestSlowNodeIsNotTakenForHung(t *testing.T) {
+	mk := func(id string) *Node {
+		cfg := quietConfig(id)
+		cfg.HeartbeatInterval = 100 * time.Millisecond
+		cfg.HeartbeatTimeout = 200 * time.Millisecond
+		cfg.MaxRecvQueueLen = 8
+		return testNode(t, cfg)
+	}
+	slow, flooder := mk("slow"), mk("flooder")
+	flooder.AddAddress("slow", slow.Binds()...)
+	sink := slow.NewPort(func(*Port, []any) { time.Sleep(2 * time.Millisecond) })
+	lost := make(chan []any, 1)
+	flooder.MonFunc(sink.ID(), func(r []any) { lost <- r })
+	timeRequest(t, flooder, "slow")
+	payload := strings.Repeat("s", 1<<10)
+	for range 2000 { // 4 s of work for the slow node; far more than the socket buffers hold in messages
+		flooder.Snd(sink.ID(), payload)
+	}
+	select {
+	case r := <-lost:
+		t.Fatalf("the flooder took the slow node for hung: %v", r)
+	case <-time.After(1500 * time.Millisecond): // 15 heartbeat intervals
+	}
+}

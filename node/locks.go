@@ -27,7 +27,7 @@ package node
 // Without a mutex:
 //   - Node.remoteCache (sync.Map) mirrors Node.remotes for lock-free
 //     lookups on the send path; it is written under Node.mu.
-//   - conn.lastRecv, recvPaused, inqBytes, inqLen, hb are atomics shared by
+//   - conn.lastLife, readerBusy, inqBytes, inqLen, hb are atomics shared by
 //     a connection's reader, the dispatch loop and the heartbeat timer.
 //   - conn.wake, conn.room and loop.wake are 1-buffered channels that are
 //     only ever sent to with select/default; conn.done is closed once.

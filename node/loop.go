@@ -74,6 +74,12 @@ func (l *loop) runOrPost(it item, from *conn, n *Node) (queued bool) {
 	}
 	l.running = true
 	l.mu.Unlock()
+	if from != nil {
+		// the reader works for the loop now: its peer's silence meanwhile
+		// is not the peer's doing (heartbeat.go)
+		from.readerBusy.Store(true)
+		defer from.readerBusy.Store(false)
+	}
 	n.dispatch(&it)
 	for i := 0; i < maxInline; i++ {
 		l.mu.Lock()

@@ -26,7 +26,7 @@ func (c *conn) queued(it *item) {
 // once the queue is down to half.
 func (c *conn) dispatched(size int64) {
 	b, k := c.inqBytes.Add(-size), c.inqLen.Add(-1)
-	if c.recvPaused.Load() && c.recvDrained(b, k) {
+	if c.readerBusy.Load() && c.recvDrained(b, k) {
 		select {
 		case c.room <- struct{}{}:
 		default:
@@ -49,10 +49,10 @@ func (c *conn) awaitRoom() bool {
 	if !c.recvFull() {
 		return true
 	}
-	c.recvPaused.Store(true)
+	c.readerBusy.Store(true)
 	defer func() {
-		c.lastRecv.Store(monotime())
-		c.recvPaused.Store(false)
+		c.lastLife.Store(monotime())
+		c.readerBusy.Store(false)
 	}()
 	for !c.recvDrained(c.inqBytes.Load(), c.inqLen.Load()) {
 		select {
