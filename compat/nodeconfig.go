@@ -35,6 +35,11 @@ import (
 // autocork have no Go counterpart (Go sets TCP_NODELAY and never corks),
 // and services and eval are the caller's business.
 //
+// The limit keys (max_send_queue, write_stall_timeout, max_recv_queue,
+// max_recv_queue_len, max_message_size, heartbeat_interval,
+// heartbeat_timeout; see goLimits) become the node's limits; Perl ignores
+// them.
+//
 // Logger and Trace are left unset for the caller.
 func NodeConfig(c Config) (node.Config, error) {
 	host, err := Nodename()
@@ -74,7 +79,57 @@ func NodeConfig(c Config) (node.Config, error) {
 	}
 	nc.MonitorTimeout = seconds(c.MonitorTimeout)
 	nc.ConnectInterval = seconds(c.ConnectInterval)
+	if err := goLimits(c.Raw, &nc); err != nil {
+		return node.Config{}, fmt.Errorf("profile %q: %w", c.Profile, err)
+	}
 	return nc, nil
+}
+
+// Keys of the node limits, an aemp-go extension. Perl's configure ignores
+// keys it does not know, and rc-file rewrites keep them, so one profile
+// serves both.
+const (
+	KeyMaxSendQueue      = "max_send_queue"      // bytes: Config.MaxSendQueue
+	KeyWriteStallTimeout = "write_stall_timeout" // seconds: Config.WriteStallTimeout
+	KeyMaxRecvQueue      = "max_recv_queue"      // bytes: Config.MaxRecvQueue
+	KeyMaxRecvQueueLen   = "max_recv_queue_len"  // messages: Config.MaxRecvQueueLen
+	KeyMaxMessageSize    = "max_message_size"    // bytes: Config.MaxMessageSize
+	KeyHeartbeatInterval = "heartbeat_interval"  // seconds: Config.HeartbeatInterval
+	KeyHeartbeatTimeout  = "heartbeat_timeout"   // seconds: Config.HeartbeatTimeout
+)
+
+// goLimits copies the limit keys of a profile into nc. A missing, zero or
+// negative value leaves the node's default; a value that is no number is
+// an error naming the key.
+func goLimits(raw map[string]any, nc *node.Config) error {
+	for _, l := range []struct {
+		key   string
+		bytes *int
+		dur   *time.Duration
+	}{
+		{KeyMaxSendQueue, &nc.MaxSendQueue, nil},
+		{KeyWriteStallTimeout, nil, &nc.WriteStallTimeout},
+		{KeyMaxRecvQueue, &nc.MaxRecvQueue, nil},
+		{KeyMaxRecvQueueLen, &nc.MaxRecvQueueLen, nil},
+		{KeyMaxMessageSize, &nc.MaxMessageSize, nil},
+		{KeyHeartbeatInterval, nil, &nc.HeartbeatInterval},
+		{KeyHeartbeatTimeout, nil, &nc.HeartbeatTimeout},
+	} {
+		v, ok := raw[l.key]
+		if !ok {
+			continue
+		}
+		f, err := perlNum(v)
+		if err != nil {
+			return fmt.Errorf("%s: %w", l.key, err)
+		}
+		if l.dur != nil {
+			*l.dur = seconds(f)
+		} else if f > 0 {
+			*l.bytes = int(min(f, float64(math.MaxInt32)))
+		}
+	}
+	return nil
 }
 
 // goFramings filters a framing_format list down to what protocol

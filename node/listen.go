@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/aemp-go/aemp-go/protocol"
 )
@@ -94,30 +95,61 @@ func (n *Node) listen(addr string) error {
 	n.mu.Unlock()
 	n.log.Info("listening", "addr", bound)
 	n.wg.Add(1)
-	go func() {
-		defer n.wg.Done()
-		for {
-			nc, err := ln.Accept()
-			if err != nil {
-				if n.closed() || errors.Is(err, net.ErrClosed) {
-					return
-				}
-				n.log.Warn("accept failed", "addr", bound, "err", err)
-				continue
-			}
-			n.wg.Add(1)
-			go func() {
-				defer n.wg.Done()
-				s, err := protocol.Handshake(n.ctx, nc, n.handshakeConfig(nc.RemoteAddr().String()))
-				if err != nil {
-					n.logHandshake(err)
-					return
-				}
-				n.attach(s) // fails only when the node is closing
-			}()
-		}
-	}()
+	go n.serve(ln, bound)
 	return nil
+}
+
+// Accept backoff, as net/http's Server.Serve: after a failed Accept
+// (usually "too many open files") wait 5 ms, doubling up to 1 s, so a node
+// out of descriptors does not spin; one log line per burst of failures,
+// and one when accepting works again.
+const (
+	acceptBackoffMin = 5 * time.Millisecond
+	acceptBackoffMax = time.Second
+)
+
+// serve accepts connections on ln until the node closes.
+func (n *Node) serve(ln net.Listener, bound string) {
+	defer n.wg.Done()
+	var delay time.Duration
+	failures := 0
+	for {
+		nc, err := ln.Accept()
+		if err != nil {
+			if n.closed() || errors.Is(err, net.ErrClosed) {
+				return
+			}
+			if delay == 0 {
+				delay = acceptBackoffMin
+				n.log.Warn("accept failed, backing off", "addr", bound, "err", err)
+			} else if delay *= 2; delay > acceptBackoffMax {
+				delay = acceptBackoffMax
+			}
+			failures++
+			t := time.NewTimer(delay)
+			select {
+			case <-t.C:
+			case <-n.ctx.Done():
+				t.Stop()
+				return
+			}
+			continue
+		}
+		if failures > 0 {
+			n.log.Info("accepting again", "addr", bound, "failed", failures)
+			delay, failures = 0, 0
+		}
+		n.wg.Add(1)
+		go func() {
+			defer n.wg.Done()
+			s, err := protocol.Handshake(n.ctx, nc, n.handshakeConfig(nc.RemoteAddr().String()))
+			if err != nil {
+				n.logHandshake(err)
+				return
+			}
+			n.attach(s) // fails only when the node is closing
+		}()
+	}
 }
 
 // resolveBind expands a bind specification as Kernel.pm's _resolve does:

@@ -47,24 +47,24 @@ type Node struct {
 	wg     sync.WaitGroup
 	once   sync.Once
 
-	mu      sync.Mutex
-	counter string                // Perl's $ID, shared by port and spawn names
-	ports   map[string]*portState // local ports by name
-	lmon    map[string][]*monitor // monitors on local ports, by port name
-	remotes map[string]*remote
-	// remoteCache mirrors remotes for lock-free lookups (entries are never
-	// removed from either).
+	mu      sync.Mutex            // see locks.go for what may be held with it
+	counter string                // Perl's $ID, shared by port and spawn names; guarded by mu
+	ports   map[string]*portState // local ports by name; guarded by mu
+	lmon    map[string][]*monitor // monitors on local ports, by port name; guarded by mu
+	remotes map[string]*remote    // guarded by mu; records of departed nodes are pruned
+	// remoteCache mirrors remotes for lock-free lookups; written under mu,
+	// together with remotes.
 	remoteCache sync.Map
-	funcs       map[string]Func
-	nodeMons    []*nodeMonitor
-	addrs       map[string][]string // known listener addresses of other nodes
-	binds       []string            // our own listener addresses
-	listeners   []net.Listener
+	funcs       map[string]Func     // guarded by mu
+	nodeMons    []*nodeMonitor      // guarded by mu
+	addrs       map[string][]string // known listener addresses of other nodes; guarded by mu
+	binds       []string            // our own listener addresses; guarded by mu
+	listeners   []net.Listener      // guarded by mu
 
-	reqs map[string]nodeRequest // the node port's request table (%NODE_REQ)
+	reqs map[string]nodeRequest // the node port's request table (%NODE_REQ); dispatch goroutine only
 
 	loop  loop
-	g     globalState // under mu
+	g     globalState // guarded by mu
 	db    dbState     // dispatch goroutine only
 	gdb   globalDB    // dispatch goroutine only
 	seeds seedState   // dispatch goroutine only
@@ -120,6 +120,9 @@ func (n *Node) Binds() []string {
 // Start binds the configured listeners, publishes them in the database,
 // and starts connecting to the seeds (Kernel.pm's configure).
 func (n *Node) Start() error {
+	if n.closed() {
+		return ErrClosed
+	}
 	if err := n.bind(); err != nil {
 		return err
 	}
@@ -143,7 +146,19 @@ func (n *Node) bind() error {
 }
 
 // Close shuts the node down: listeners and connections are closed, the
-// dispatch goroutine ends. It is safe to call more than once.
+// dispatch goroutine ends. It never waits on a peer (sockets are closed,
+// not drained) and is safe to call more than once.
+//
+// Close is authoritative. Every call blocked in the node (Cal, DbFamily,
+// DbKeys, DbValues, GrpGet) returns an error matching ErrClosed, and after
+// Close:
+//   - Snd, Kil, MonFunc, MonKill, MonSend, DbSet, DbReg, GrpReg, CalFunc,
+//     Cal, Spawn, Connect, Start and the blocking queries return ErrClosed;
+//   - NewPort returns a port that does not exist (Alive is false, messages
+//     to it are dropped), Port.Rcv and Port.Default change nothing that
+//     will ever run;
+//   - DbDel, DbMon, GrpMon, MonNodes, the *Func queries, After, AfterFunc,
+//     Register and AddAddress are no-ops: their callbacks never run.
 func (n *Node) Close() error {
 	n.once.Do(func() {
 		n.cancel()
@@ -178,7 +193,9 @@ func (n *Node) nextName() string {
 // Snd sends a message to a port, local or remote, asynchronously. Messages
 // from one sender to one node arrive in order. A message to a port that
 // does not exist is dropped silently, as in Perl; use Mon to learn about
-// dead ports.
+// dead ports. Snd never waits on the peer: a peer that does not keep up
+// loses its connection at Config.MaxSendQueue, as a transport error that
+// monitors of its ports hear.
 func (n *Node) Snd(portID string, msg ...any) error {
 	nodeID, port := splitPort(portID)
 	if nodeID == "" {
@@ -224,6 +241,9 @@ func (n *Node) Kil(portID string, reason ...any) error {
 	}
 	if port == "" {
 		return fmt.Errorf("%w: %s", ErrNodePort, portID)
+	}
+	if n.closed() {
+		return ErrClosed
 	}
 	if nodeID == n.id {
 		n.loop.post(item{fn: func() { n.kill(port, reason) }})

@@ -44,6 +44,9 @@ func (n *Node) NewPort(h Handler) *Port {
 	if h == nil {
 		h = kilme
 	}
+	if n.closed() {
+		return p // documented: a port that does not exist
+	}
 	n.mu.Lock()
 	n.ports[p.name] = &portState{def: h}
 	n.mu.Unlock()

@@ -250,8 +250,7 @@ func (n *Node) keepaliveAll() {
 		return
 	}
 	for _, id := range sortedKeys(n.seeds.keepaliveDown) {
-		r := n.remote(id)
-		r.mu.Lock()
+		r := n.lockRemote(id)
 		r.connectLocked()
 		r.mu.Unlock()
 	}
