@@ -1,0 +1,115 @@
+package protocol
+
+import (
+	"math"
+	"math/big"
+	"unsafe"
+)
+
+// Chunk sizes of valueAlloc. A value a handler keeps alive keeps its
+// chunk alive: at most strChunk bytes of other strings and slabChunk
+// array slots (with what they refer to) of neighbouring messages.
+const (
+	strChunk   = 2048 // string bytes per chunk
+	strDirect  = 256  // longer strings get their own allocation
+	slabChunk  = 64   // []any slots per chunk
+	slabDirect = 16   // longer arrays get their own allocation
+)
+
+// valueAlloc hands out the strings and []any slices of decoded messages
+// from shared chunks, so that a batch of small messages costs a few
+// allocations instead of one per string and array. Chunks are append-only:
+// a string or slice, once handed out, is never written again (slices are
+// capped, so appending to one reallocates).
+type valueAlloc struct {
+	str  []byte
+	slab []any
+}
+
+// string returns b as a string backed by the current chunk.
+func (a *valueAlloc) string(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	if len(b) > strDirect {
+		return string(b)
+	}
+	if cap(a.str)-len(a.str) < len(b) {
+		a.str = make([]byte, 0, strChunk)
+	}
+	off := len(a.str)
+	a.str = append(a.str, b...)
+	return unsafe.String(&a.str[off], len(b))
+}
+
+// array returns a []any of length and capacity n.
+func (a *valueAlloc) array(n int) []any {
+	if n == 0 {
+		return []any{}
+	}
+	if n > slabDirect {
+		return make([]any, n)
+	}
+	if cap(a.slab)-len(a.slab) < n {
+		a.slab = make([]any, 0, slabChunk)
+	}
+	off := len(a.slab)
+	a.slab = a.slab[:off+n]
+	return a.slab[off : off+n : off+n]
+}
+
+type allocMark struct {
+	str  []byte
+	slab []any
+}
+
+func (a *valueAlloc) mark() allocMark { return allocMark{a.str, a.slab} }
+
+// rollback returns what was handed out since m, which nothing may refer
+// to any more (the values of a frame whose parse ran out of bytes).
+func (a *valueAlloc) rollback(m allocMark) {
+	clear(m.slab[len(m.slab):cap(m.slab)]) // drop references into the abandoned values
+	a.str, a.slab = m.str, m.slab
+}
+
+// Pre-boxed small integers: converting an int64 to any allocates unless
+// the value is in this table.
+const (
+	smallIntMin = -256
+	smallIntMax = 1023
+)
+
+var smallInts = func() (t [smallIntMax - smallIntMin + 1]any) {
+	for i := range t {
+		t[i] = int64(i + smallIntMin)
+	}
+	return t
+}()
+
+func boxInt(i int64) any {
+	if i >= smallIntMin && i <= smallIntMax {
+		return smallInts[i-smallIntMin]
+	}
+	return i
+}
+
+// boxUint applies the value model to an unsigned integer: int64 when it
+// fits, uint64 above.
+func boxUint(u uint64) any {
+	if u <= math.MaxInt64 {
+		return boxInt(int64(u))
+	}
+	return u
+}
+
+// bignumFloat is the value of a CBOR bignum (tags 2 and 3), rounded to
+// float64 as the value model holds no big integers.
+func bignumFloat(b []byte, negative bool) float64 {
+	bi := new(big.Int).SetBytes(b)
+	if negative {
+		bi.Add(bi, big.NewInt(1))
+		bi.Neg(bi)
+	}
+	f, _ := new(big.Float).SetInt(bi).Float64()
+	return f
+}
