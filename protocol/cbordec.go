@@ -211,7 +211,15 @@ func (c *cborCodec) scan(b []byte) (int, int, error) {
 	return 0, 0, nil
 }
 
-func (c *cborCodec) resetScan() { c.sOff, c.sStack = 0, c.sStack[:0] }
+func (c *cborCodec) resetScan() {
+	c.sOff, c.sStack = 0, c.sStack[:0]
+	if cap(c.sStack) > maxKeptStack {
+		c.sStack = nil
+	}
+	c.stack, c.tmp = trimScratch(c.stack, c.tmp)
+}
+
+func (c *cborCodec) leading() int { return 0 }
 
 // cborParser decodes one frame (or everything buffered); running into the
 // end of b is errIncomplete.
@@ -335,7 +343,7 @@ func (p *cborParser) moreElements(depth int) ([]any, error) {
 		if err != nil {
 			return nil, err
 		}
-		p.c.stack = append(p.c.stack, v)
+		p.c.stack = pushValue(p.c.stack, v)
 	}
 }
 
@@ -450,15 +458,22 @@ func (p *cborParser) value(depth int) (any, error) {
 		if depth+1 > p.c.maxDepth {
 			return nil, tooDeep(p.c.maxDepth)
 		}
+		var a []any
+		var err error
 		if ai == 31 {
 			p.i += n
-			return p.indefiniteArray(depth + 1)
+			a, err = p.indefiniteArray(depth + 1)
+		} else if err = p.checkCount(arg, n); err == nil {
+			p.i += n
+			a, err = p.definiteArray(int(arg), depth+1)
 		}
-		if err := p.checkCount(arg, n); err != nil {
+		if err != nil {
 			return nil, err
 		}
-		p.i += n
-		return p.definiteArray(int(arg), depth+1)
+		if len(a) == 0 {
+			return emptyArray, nil
+		}
+		return a, nil
 	case 5:
 		return p.mapValue(ai, arg, n, depth+1)
 	case 6:

@@ -306,3 +306,30 @@ func TestGoldenStreamMatchesLibrary(t *testing.T) {
 		}
 	}
 }
+
+// TestSizeLimitIsExact: a message of exactly MaxMessageBytes decodes, one
+// byte more fails, however it is split into reads and whatever white
+// space comes before it.
+func TestSizeLimitIsExact(t *testing.T) {
+	const limit = 1000
+	for _, framing := range []string{FramingJSON, FramingCBOR} {
+		for _, size := range []int{limit, limit + 1} {
+			var msg []byte
+			if framing == FramingJSON {
+				msg = []byte("  \n" + `["p","` + strings.Repeat("x", size-8) + `"]`)
+			} else {
+				msg = append([]byte{0x82, 0x41, 'p', 0x59, byte((size - 6) >> 8), byte(size - 6)}, strings.Repeat("x", size-6)...)
+			}
+			for _, r := range []io.Reader{bytes.NewReader(msg), &splitReader{data: msg, splits: []byte{9}}, &splitReader{data: msg}} {
+				d, _ := NewStreamDecoder(framing, r, DecodeLimits{MaxMessageBytes: limit})
+				_, err := d.Decode()
+				if size <= limit && err != nil {
+					t.Errorf("%s %d bytes: %v", framing, size, err)
+				}
+				if size > limit && !errors.Is(err, ErrMessageTooLarge) {
+					t.Errorf("%s %d bytes: %v, want too large", framing, size, err)
+				}
+			}
+		}
+	}
+}

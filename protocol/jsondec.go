@@ -39,6 +39,7 @@ type jsonCodec struct {
 	maxDepth int
 	stack    []any  // elements of the arrays being parsed
 	tmp      []byte // unescaped string bytes
+	lead     int    // white space before the frame last parsed
 
 	// scan state, see scan
 	sOff             int
@@ -46,6 +47,8 @@ type jsonCodec struct {
 	sStarted, sInStr bool
 	sEsc             bool
 }
+
+func (c *jsonCodec) leading() int { return c.lead }
 
 func isJSONSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
@@ -104,6 +107,7 @@ func (c *jsonCodec) scan(b []byte) (n, skip int, err error) {
 
 func (c *jsonCodec) resetScan() {
 	c.sOff, c.sDepth, c.sStarted, c.sInStr, c.sEsc = 0, 0, false, false, false
+	c.stack, c.tmp = trimScratch(c.stack, c.tmp)
 }
 
 // jsonParser is a recursive-descent parser over one frame (or everything
@@ -116,6 +120,8 @@ type jsonParser struct {
 
 func (c *jsonCodec) parse(b []byte, complete bool) (Message, int, error) {
 	p := jsonParser{c: c, b: b}
+	p.ws()
+	c.lead = p.i
 	m, err := p.message()
 	if err == errIncomplete && complete {
 		err = jsonError("message ends early")
@@ -211,7 +217,7 @@ func (p *jsonParser) moreElements(depth int) ([]any, error) {
 			if err != nil {
 				return nil, err
 			}
-			p.c.stack = append(p.c.stack, v)
+			p.c.stack = pushValue(p.c.stack, v)
 		default:
 			return nil, p.unexpected("after array element")
 		}
@@ -271,14 +277,14 @@ func (p *jsonParser) array(depth int) (any, error) {
 	}
 	if ch == ']' {
 		p.i++
-		return []any{}, nil
+		return emptyArray, nil
 	}
 	v, err := p.value(depth)
 	if err != nil {
 		return nil, err
 	}
 	base := len(p.c.stack)
-	p.c.stack = append(p.c.stack, v)
+	p.c.stack = pushValue(p.c.stack, v)
 	return p.elements(depth, base)
 }
 

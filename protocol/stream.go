@@ -35,6 +35,9 @@ type frameCodec interface {
 	scan(b []byte) (n, skip int, err error)
 	// resetScan forgets the scan state once the frame is decoded.
 	resetScan()
+	// leading is how many of the bytes the last parse consumed came
+	// before the frame (white space), which the size limit does not count.
+	leading() int
 }
 
 // stream is the part of JSON and CBOR stream decoders that owns the read
@@ -141,8 +144,8 @@ func (s *stream) Buffered() int {
 
 // done finishes a Decode: it checks the size and moves past the frame.
 func (s *stream) done(m Message, n int, err error) (Message, error) {
-	if err == nil && n > s.lim.MaxMessageBytes {
-		err = &MessageTooLargeError{Size: int64(n), Limit: int64(s.lim.MaxMessageBytes)}
+	if size := n - s.codec.leading(); err == nil && size > s.lim.MaxMessageBytes {
+		err = &MessageTooLargeError{Size: int64(size), Limit: int64(s.lim.MaxMessageBytes)}
 	}
 	if err != nil {
 		if err == errIncomplete {

@@ -58,6 +58,41 @@ func (a *valueAlloc) array(n int) []any {
 	return a.slab[off : off+n : off+n]
 }
 
+// emptyArray is the boxed empty array every decoded [] shares: converting
+// a slice to any allocates, and a slice of capacity 0 cannot be written
+// through, so sharing it is safe.
+var emptyArray any = []any{}
+
+// pushValue appends v to a scratch stack, doubling its capacity (append
+// grows large slices by only a quarter, which for a huge array allocates
+// several times its final size).
+func pushValue(s []any, v any) []any {
+	if len(s) == cap(s) {
+		ns := make([]any, len(s), max(64, 2*cap(s)))
+		copy(ns, s)
+		s = ns
+	}
+	return append(s, v)
+}
+
+// Scratch buffers larger than these are dropped after the message that
+// grew them, so one huge message does not pin memory for the connection's
+// lifetime.
+const (
+	maxKeptStack = 4096
+	maxKeptTmp   = 64 << 10
+)
+
+func trimScratch(stack []any, tmp []byte) ([]any, []byte) {
+	if cap(stack) > maxKeptStack {
+		stack = nil
+	}
+	if cap(tmp) > maxKeptTmp {
+		tmp = nil
+	}
+	return stack, tmp
+}
+
 type allocMark struct {
 	str  []byte
 	slab []any
