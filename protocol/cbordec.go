@@ -438,11 +438,11 @@ func (p *cborParser) value(depth int) (any, error) {
 	switch major {
 	case 0:
 		p.i += n
-		return boxUint(arg), nil
+		return p.c.a.boxUint(arg), nil
 	case 1:
 		p.i += n
 		if arg <= math.MaxInt64 {
-			return boxInt(-1 - int64(arg)), nil
+			return p.c.a.boxInt(-1 - int64(arg)), nil
 		}
 		if arg == math.MaxUint64 {
 			return -0x1p64, nil
@@ -453,7 +453,7 @@ func (p *cborParser) value(depth int) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		return p.c.a.string(b), nil
+		return p.c.a.boxString(p.c.a.string(b)), nil
 	case 4:
 		if depth+1 > p.c.maxDepth {
 			return nil, tooDeep(p.c.maxDepth)
@@ -470,10 +470,7 @@ func (p *cborParser) value(depth int) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		if len(a) == 0 {
-			return emptyArray, nil
-		}
-		return a, nil
+		return p.c.a.boxArray(a), nil
 	case 5:
 		return p.mapValue(ai, arg, n, depth+1)
 	case 6:
@@ -507,11 +504,11 @@ func (p *cborParser) value(depth int) (any, error) {
 			return nil, cborError("invalid simple value %d", arg)
 		}
 	case 25:
-		return float16to64(uint16(arg)), nil
+		return p.c.a.boxFloat(float16to64(uint16(arg))), nil
 	case 26:
-		return float64(math.Float32frombits(uint32(arg))), nil
+		return p.c.a.boxFloat(float64(math.Float32frombits(uint32(arg)))), nil
 	case 27:
-		return math.Float64frombits(arg), nil
+		return p.c.a.boxFloat(math.Float64frombits(arg)), nil
 	case 31:
 		p.i -= n
 		return nil, cborError("unexpected break")

@@ -236,7 +236,7 @@ func (p *jsonParser) value(depth int) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		return s, nil
+		return p.c.a.boxString(s), nil
 	case ch == '-' || ch >= '0' && ch <= '9':
 		return p.number()
 	case ch == '[':
@@ -285,7 +285,11 @@ func (p *jsonParser) array(depth int) (any, error) {
 	}
 	base := len(p.c.stack)
 	p.c.stack = pushValue(p.c.stack, v)
-	return p.elements(depth, base)
+	a, err := p.elements(depth, base)
+	if err != nil {
+		return nil, err
+	}
+	return p.c.a.boxArray(a), nil
 }
 
 func (p *jsonParser) object(depth int) (any, error) {
@@ -409,17 +413,17 @@ func (p *jsonParser) number() (any, error) {
 		if neg {
 			v = -v
 		}
-		return boxInt(v), nil
+		return p.c.a.boxInt(v), nil
 	}
-	return parseNumberBytes(b[start:i]), nil
+	return parseNumberBytes(&p.c.a, b[start:i]), nil
 }
 
 // parseNumberBytes is ParseNumber on bytes that are a valid JSON number,
 // without copying them.
-func parseNumberBytes(b []byte) any {
+func parseNumberBytes(a *valueAlloc, b []byte) any {
 	s := unsafe.String(unsafe.SliceData(b), len(b)) // not kept
 	if i, err := strconv.ParseInt(s, 10, 64); err == nil {
-		return boxInt(i)
+		return a.boxInt(i)
 	}
 	if u, err := strconv.ParseUint(s, 10, 64); err == nil {
 		return u
@@ -428,7 +432,7 @@ func parseNumberBytes(b []byte) any {
 	if err != nil && !math.IsInf(f, 0) {
 		return string(b) // as ParseNumber; cannot happen for a valid number
 	}
-	return f
+	return a.boxFloat(f)
 }
 
 // string parses a JSON string into the value allocator.

@@ -16,14 +16,20 @@ const (
 	slabDirect = 16   // longer arrays get their own allocation
 )
 
-// valueAlloc hands out the strings and []any slices of decoded messages
-// from shared chunks, so that a batch of small messages costs a few
-// allocations instead of one per string and array. Chunks are append-only:
-// a string or slice, once handed out, is never written again (slices are
-// capped, so appending to one reallocates).
+// valueAlloc hands out the strings and []any slices of decoded messages,
+// and the boxes that put strings, slices and numbers into an any, from
+// shared chunks, so that a batch of small messages costs a few allocations
+// instead of one per value. Chunks are append-only: a string, slice or box,
+// once handed out, is never written again (slices are capped, so appending
+// to one reallocates).
 type valueAlloc struct {
 	str  []byte
 	slab []any
+
+	strs   []string
+	arrs   [][]any
+	floats []float64
+	ints   []int64
 }
 
 // string returns b as a string backed by the current chunk.
@@ -93,18 +99,82 @@ func trimScratch(stack []any, tmp []byte) ([]any, []byte) {
 	return stack, tmp
 }
 
-type allocMark struct {
-	str  []byte
-	slab []any
-}
+// allocMark is a valueAlloc as it was.
+type allocMark valueAlloc
 
-func (a *valueAlloc) mark() allocMark { return allocMark{a.str, a.slab} }
+func (a *valueAlloc) mark() allocMark { return allocMark(*a) }
 
 // rollback returns what was handed out since m, which nothing may refer
 // to any more (the values of a frame whose parse ran out of bytes).
 func (a *valueAlloc) rollback(m allocMark) {
-	clear(m.slab[len(m.slab):cap(m.slab)]) // drop references into the abandoned values
-	a.str, a.slab = m.str, m.slab
+	// drop references into the abandoned values
+	clear(m.slab[len(m.slab):cap(m.slab)])
+	clear(m.strs[len(m.strs):cap(m.strs)])
+	clear(m.arrs[len(m.arrs):cap(m.arrs)])
+	*a = valueAlloc(m)
+}
+
+// Boxing: converting a string, slice, or a number outside the small-int
+// table to any makes Go allocate a copy of the value, one allocation per
+// value. The box functions instead put the value into a chunk of its type
+// and build the interface value (type word, pointer to the value) the way
+// the runtime does; interior pointers keep the chunk alive, and a box is
+// never written after it is handed out, which is all an interface needs.
+
+const boxChunk = 64 // values per box chunk
+
+// eface is the layout of an any.
+type eface struct {
+	typ, data unsafe.Pointer
+}
+
+func typeWord(v any) unsafe.Pointer { return (*eface)(unsafe.Pointer(&v)).typ }
+
+var (
+	stringType = typeWord("")
+	arrayType  = typeWord([]any(nil))
+	floatType  = typeWord(float64(0))
+	intType    = typeWord(int64(0))
+)
+
+func boxIn[T any](chunk *[]T, typ unsafe.Pointer, v T) any {
+	if len(*chunk) == cap(*chunk) {
+		*chunk = make([]T, 0, boxChunk)
+	}
+	*chunk = append(*chunk, v)
+	return *(*any)(unsafe.Pointer(&eface{typ, unsafe.Pointer(&(*chunk)[len(*chunk)-1])}))
+}
+
+func (a *valueAlloc) boxString(s string) any {
+	if s == "" {
+		return ""
+	}
+	return boxIn(&a.strs, stringType, s)
+}
+
+func (a *valueAlloc) boxArray(x []any) any {
+	if len(x) == 0 {
+		return emptyArray
+	}
+	return boxIn(&a.arrs, arrayType, x)
+}
+
+func (a *valueAlloc) boxFloat(f float64) any { return boxIn(&a.floats, floatType, f) }
+
+func (a *valueAlloc) boxInt(i int64) any {
+	if i >= smallIntMin && i <= smallIntMax {
+		return smallInts[i-smallIntMin]
+	}
+	return boxIn(&a.ints, intType, i)
+}
+
+// boxUint applies the value model to an unsigned integer: int64 when it
+// fits, uint64 above.
+func (a *valueAlloc) boxUint(u uint64) any {
+	if u <= math.MaxInt64 {
+		return a.boxInt(int64(u))
+	}
+	return u
 }
 
 // Pre-boxed small integers: converting an int64 to any allocates unless
@@ -120,22 +190,6 @@ var smallInts = func() (t [smallIntMax - smallIntMin + 1]any) {
 	}
 	return t
 }()
-
-func boxInt(i int64) any {
-	if i >= smallIntMin && i <= smallIntMax {
-		return smallInts[i-smallIntMin]
-	}
-	return i
-}
-
-// boxUint applies the value model to an unsigned integer: int64 when it
-// fits, uint64 above.
-func boxUint(u uint64) any {
-	if u <= math.MaxInt64 {
-		return boxInt(int64(u))
-	}
-	return u
-}
 
 // bignumFloat is the value of a CBOR bignum (tags 2 and 3), rounded to
 // float64 as the value model holds no big integers.
