@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"math"
+	"os"
 	"runtime"
 	"strings"
 	"testing"
@@ -330,6 +331,47 @@ func TestSizeLimitIsExact(t *testing.T) {
 					t.Errorf("%s %d bytes: %v, want too large", framing, size, err)
 				}
 			}
+		}
+	}
+}
+
+// timeoutOnce returns a read timeout at the given read, data otherwise.
+type timeoutOnce struct {
+	r  io.Reader
+	at int
+	n  int
+}
+
+func (t *timeoutOnce) Read(p []byte) (int, error) {
+	if t.n++; t.n == t.at {
+		return 0, os.ErrDeadlineExceeded
+	}
+	return t.r.Read(p)
+}
+
+// TestReadTimeoutLeavesTheDecoderUsable: a caller that reads with a
+// deadline (to notice a silent peer) can go on after a timeout, even in
+// the middle of a message.
+func TestReadTimeoutLeavesTheDecoderUsable(t *testing.T) {
+	data := []byte(`["a",1]["b",2]`)
+	for at := 1; at <= 8; at++ {
+		d, _ := NewDecoder(FramingJSON, &timeoutOnce{r: &splitReader{data: data, splits: []byte{3}}, at: at})
+		var got []string
+		for range 5 {
+			m, err := d.Decode()
+			if errors.Is(err, os.ErrDeadlineExceeded) {
+				continue
+			}
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Fatalf("timeout at read %d: %v", at, err)
+			}
+			got = append(got, m.Port)
+		}
+		if strings.Join(got, ",") != "a,b" {
+			t.Errorf("timeout at read %d: got %v", at, got)
 		}
 	}
 }

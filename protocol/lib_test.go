@@ -25,6 +25,8 @@ import (
 	"io"
 	"math"
 	"math/big"
+	"net"
+	"os"
 	"reflect"
 	"time"
 
@@ -193,6 +195,14 @@ func normalizeCBOR(v any) (any, error) {
 	return v, nil
 }
 
+// isNetError tells transport errors (which end a stream normally or
+// abnormally) apart from decoding errors (which mean bad bytes).
+func isNetError(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, net.ErrClosed) || errors.Is(err, os.ErrDeadlineExceeded)
+}
+
 // rewriteTimeTags returns a copy of a CBOR stream in which tags 0 and 1,
 // and tags 2 and 3 on anything but a byte string, carry number 6 instead
 // (same head length), so that fxamacker decodes them to their content like
@@ -254,7 +264,7 @@ func (w *tagWalker) item(depth int) bool {
 		return false
 	}
 	major, ai, arg, n, ok := w.head()
-	if !ok || ai == 31 && (major < 2 || major == 7) {
+	if !ok || ai == 31 && (major < 2 || major >= 6) {
 		return false
 	}
 	off := w.i

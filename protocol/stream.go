@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
+	"os"
 )
 
 // Sizes of the read buffer. A stream decoder reads into a buffer of
@@ -67,7 +69,9 @@ type stream struct {
 // stream, an error wrapping ErrBadFrame for bytes that are not an AEMP
 // message, a *MessageTooLargeError (wrapping ErrMessageTooLarge) for a
 // message over the limit, and read errors as they are. After an error the
-// stream cannot be resynchronised and Decode keeps returning it.
+// stream cannot be resynchronised and Decode keeps returning it, except
+// after a read timeout: then the decoder keeps what it has read and Decode
+// may be called again.
 func (s *stream) Decode() (Message, error) {
 	if s.failed != nil {
 		return Message{}, s.failed
@@ -197,6 +201,14 @@ func (s *stream) fill() error {
 	for range 100 {
 		n, err := s.r.Read(s.buf[s.end:])
 		s.end += n
+		if err != nil && isTimeout(err) {
+			// A read deadline (a caller checking for silence) leaves the
+			// stream usable: Decode may be called again.
+			if n > 0 {
+				return nil
+			}
+			return err
+		}
 		if err != nil {
 			s.readErr = err
 			if n > 0 {
@@ -223,4 +235,9 @@ func (s *stream) endError() error {
 		return io.EOF
 	}
 	return fmt.Errorf("%w: stream ends inside a message: %w", ErrBadFrame, io.ErrUnexpectedEOF)
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.Is(err, os.ErrDeadlineExceeded) || errors.As(err, &ne) && ne.Timeout()
 }
