@@ -442,6 +442,9 @@ func (p *jsonParser) string() (string, error) {
 	ascii := true
 	for j := start; j < len(b); j++ {
 		ch := b[j]
+		if jsonPlain[ch] {
+			continue
+		}
 		switch {
 		case ch == '"':
 			s := b[start:j]
@@ -452,12 +455,20 @@ func (p *jsonParser) string() (string, error) {
 			return p.c.a.string(s), nil
 		case ch == '\\' || ch < 0x20:
 			return p.slowString(start)
-		case ch >= 0x80:
-			ascii = false
 		}
+		ascii = false
 	}
 	return "", errIncomplete
 }
+
+// jsonPlain marks the bytes a string can hold as they are: printable
+// ASCII other than '"' and '\\'.
+var jsonPlain = func() (t [256]bool) {
+	for c := 0x20; c < 0x80; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
 
 // slowString unescapes a string the way encoding/json (and goccy/go-json)
 // do: invalid UTF-8 bytes and unpaired surrogates become U+FFFD.
