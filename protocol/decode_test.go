@@ -375,3 +375,45 @@ func TestReadTimeoutLeavesTheDecoderUsable(t *testing.T) {
 		}
 	}
 }
+
+// TestHugeJSONArrayCostsAtMostTheLimit is the issue's flood: a 32 MiB
+// JSON array of zeros, which the library decoder took 1.4 GB for. With the
+// default 16 MiB limit it is refused after reading the limit plus one
+// buffer, and what the decoder allocated on the way stays near the limit.
+func TestHugeJSONArrayCostsAtMostTheLimit(t *testing.T) {
+	if testing.Short() {
+		t.Skip("reads 16 MiB")
+	}
+	const wire = 32 << 20
+	zeros := &countingReader{r: io.LimitReader(&repeatByteReader{pattern: []byte(",0")}, wire)}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	d, _ := NewDecoder(FramingJSON, io.MultiReader(strings.NewReader(`["p",[0`), zeros))
+	_, err := d.Decode()
+	runtime.ReadMemStats(&after)
+	if !errors.Is(err, ErrMessageTooLarge) {
+		t.Fatalf("%v, want too large", err)
+	}
+	if zeros.n > DefaultMaxMessageBytes+readSize {
+		t.Errorf("read %d bytes", zeros.n)
+	}
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 5*DefaultMaxMessageBytes/2 {
+		t.Errorf("allocated %d MiB for a %d MiB limit", alloc>>20, DefaultMaxMessageBytes>>20)
+	} else {
+		t.Logf("refused after %d MiB read, %d MiB allocated", zeros.n>>20, alloc>>20)
+	}
+}
+
+// repeatByteReader repeats pattern forever.
+type repeatByteReader struct {
+	pattern []byte
+	off     int
+}
+
+func (r *repeatByteReader) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = r.pattern[r.off]
+		r.off = (r.off + 1) % len(r.pattern)
+	}
+	return len(p), nil
+}

@@ -185,7 +185,10 @@ func (s *stream) fill() error {
 		if pending+minRead > size {
 			// The frame is at most MaxMessageBytes (scan checked), so the
 			// buffer stays below MaxMessageBytes + readSize.
-			size = min(max(2*size, pending+minRead), s.lim.MaxMessageBytes+readSize)
+			size = max(2*size, pending+minRead)
+			if size >= s.lim.MaxMessageBytes {
+				size = s.lim.MaxMessageBytes + readSize // the last step
+			}
 		} else if size > readSize && pending+minRead <= readSize {
 			size = readSize
 		}
