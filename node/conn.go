@@ -329,16 +329,10 @@ func (rc recvClock) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// errMessageTooLarge is what the decoder's oversize errors wrap.
-// TODO(merge): protocol.ErrMessageTooLarge, with newConnDecoder calling
-// protocol.NewStreamDecoder.
-var errMessageTooLarge = errors.New("message too large")
-
 // newConnDecoder makes the decoder of a connection's data phase, bounded
 // by Config.MaxMessageSize.
 func newConnDecoder(framing string, r io.Reader, maxMessage int) (protocol.Decoder, error) {
-	_ = maxMessage // enforced once the stream decoders take limits
-	return protocol.NewDecoder(framing, r)
+	return protocol.NewStreamDecoder(framing, r, protocol.DecodeLimits{MaxMessageBytes: maxMessage})
 }
 
 // oversizeError explains a message over Config.MaxMessageSize to the
@@ -359,7 +353,7 @@ func (c *conn) readLoop() {
 		m, err := dec.Decode()
 		if err != nil {
 			switch {
-			case errors.Is(err, errMessageTooLarge):
+			case errors.Is(err, protocol.ErrMessageTooLarge):
 				err = oversizeError(err, c.n.cfg.MaxMessageSize)
 				c.n.log.Error("closing connection: peer sent a message over the size limit", "peer", src, "err", err)
 			case errors.Is(err, protocol.ErrBadFrame):

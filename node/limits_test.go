@@ -534,7 +534,6 @@ func TestOversizeReasonNamesLimitAndKey(t *testing.T) {
 // A message over MaxMessageSize closes the connection before it is
 // buffered, with a transport error that names the limit.
 func TestOversizeMessageEndsConnection(t *testing.T) {
-	t.Skip("needs protocol.NewStreamDecoder (newConnDecoder switches to it at merge)")
 	cfg := quietConfig("victim")
 	cfg.MaxMessageSize = 1 << 10
 	n := testNode(t, cfg)
