@@ -18,6 +18,7 @@ type options struct {
 	dnsServer string        // DNS server for srv: seeds, "" for resolv.conf
 
 	traceTimeout time.Duration // trace's wait per node (aemp: 15 s)
+	traceDot     bool          // trace prints a Graphviz graph
 }
 
 // session is one run of a command chain: bin/aemp's globals $cfg (the rc
