@@ -50,6 +50,17 @@ type Config struct {
 	// Trace, when set, receives Perl-style "SND node <- [...]" and
 	// "RCV node -> [...]" lines (PERL_ANYEVENT_MP_TRACE=1).
 	Trace io.Writer
+
+	// Added for issue 11 (operating a mixed mesh):
+
+	// Global makes the node a global node from the start, as Perl's
+	// AnyEvent::MP::Global:: service does (compat maps a profile's
+	// "services" entry to it). Seeds become global on their own anyway.
+	Global bool
+	// LogCatcherQueue bounds the log records waiting to be sent to log
+	// catchers (AnyEvent::MP::LogCatcher); default 1000. Past it records
+	// are dropped and counted, and the catchers are told how many.
+	LogCatcherQueue int
 }
 
 func (c *Config) setDefaults() {

@@ -40,6 +40,11 @@ func (n *Node) masterID() string {
 // (the rest of Kernel.pm's configure): publish our listeners, connect to
 // the seeds, look for a master.
 func (n *Node) startNetwork() {
+	if n.cfg.Global {
+		// the AnyEvent::MP::Global:: service: Perl runs its init in
+		// post_configure, before publishing the listeners
+		n.becomeGlobal()
+	}
 	binds := make([]any, 0)
 	for _, b := range n.Binds() {
 		binds = append(binds, b)
