@@ -142,3 +142,56 @@ func TestGlobalByConfig(t *testing.T) {
 		t.Fatalf("master %q", m)
 	}
 }
+
+// TestCatchLogsCollectsFromTheMesh: CatchLogs finds the nodes through
+// the global database and receives their records, and asks a node again
+// after its connection was lost.
+func TestCatchLogsCollectsFromTheMesh(t *testing.T) {
+	addr := freeAddr(t)
+	seed := startNode(t, "seed", []string{addr}, []string{addr})
+	b := startNode(t, "b", []string{"127.0.0.1:0"}, []string{addr})
+	c := startNode(t, "c", nil, []string{addr})
+	type rec struct {
+		node string
+		r    LogRecord
+	}
+	got := make(chan rec, 1000)
+	g := c.CatchLogs(AELevelWarn, func(node string, r LogRecord) { got <- rec{node, r} })
+	defer g.Stop()
+	wait := func(node, msg string) {
+		t.Helper()
+		timeout := time.After(10 * time.Second)
+		for {
+			select {
+			case x := <-got:
+				if x.node == "c" {
+					t.Fatalf("own record %v", x)
+				}
+				if x.r.Level > AELevelWarn {
+					t.Fatalf("level %d record at catch level 5: %v", x.r.Level, x)
+				}
+				if x.node == node && strings.Contains(x.r.Message, msg) {
+					return
+				}
+			case <-timeout:
+				t.Fatalf("no record %q from %s", msg, node)
+			}
+		}
+	}
+	eventually(t, "both nodes asked", func() bool {
+		b.log.Warn("hello from b")
+		seed.log.Warn("hello from seed")
+		select {
+		case x := <-got:
+			got <- x
+			return true
+		case <-time.After(50 * time.Millisecond):
+			return false
+		}
+	})
+	b.log.Warn("hello from b")
+	wait("b", "hello from b")
+	seed.log.Error("hello from seed")
+	wait("seed", "hello from seed")
+	c.log.Error("not sent: own record")
+}
