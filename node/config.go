@@ -33,6 +33,8 @@ type Config struct {
 	Binds []string
 	// Seeds are the seed node addresses (host:port) to keep connected to.
 	// A node that finds its own address among them becomes a global node.
+	// An entry "srv:NAME" stands for the targets of that DNS SRV record,
+	// looked up again at every retry (see SRV).
 	Seeds []string
 	// SeedSource, when set, is asked for further seed addresses every time
 	// the node retries its seeds (e.g. DNS SRV records, re-resolved).
@@ -61,6 +63,9 @@ type Config struct {
 	// catchers (AnyEvent::MP::LogCatcher); default 1000. Past it records
 	// are dropped and counted, and the catchers are told how many.
 	LogCatcherQueue int
+	// SRV resolves the "srv:NAME" entries of Seeds (DNS SRV seeds, an
+	// aemp-go extension); nil asks the servers of /etc/resolv.conf.
+	SRV *SRVResolver
 }
 
 func (c *Config) setDefaults() {

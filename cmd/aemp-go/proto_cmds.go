@@ -155,7 +155,7 @@ func cmdEval(s *session) error {
 func (s *session) nodeEval(nodeID, expr string) error {
 	e, err := s.request(nodeID, func(n *node.Node, reply string) error {
 		return n.Snd(nodeID, "eval", expr, reply)
-	}, "no reply from node %s within %v (only Perl nodes evaluate Perl code; a Go node never answers eval)", nodeID, s.opts.timeout)
+	}, "no reply from node %s within %v (only Perl nodes evaluate Perl code; a Go node answers only a few read-only expressions such as AnyEvent::MP::Kernel::up_nodes, and nodes in secure mode none)", nodeID, s.opts.timeout)
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/aemp-go/aemp-go/compat"
+	"github.com/aemp-go/aemp-go/node"
 )
 
 // options are the settings of the top-level flags, which apply to every
@@ -133,3 +134,6 @@ func (s *session) rest() []any {
 func (s *session) warnf(format string, args ...any) {
 	fmt.Fprintf(s.stderr, "aemp-go: warning: "+format+"\n", args...)
 }
+
+// resolver looks up srv: seeds, at --dns-server when given.
+func (s *session) resolver() *node.SRVResolver { return &node.SRVResolver{Server: s.opts.dnsServer} }
