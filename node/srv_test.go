@@ -102,7 +102,6 @@ func TestResolvConfServers(t *testing.T) {
 	}
 }
 
-
 // TestNodeFindsSeedThroughSRV: a srv: entry in Config.Seeds works in the
 // library, and is looked up again at every retry until it has targets.
 func TestNodeFindsSeedThroughSRV(t *testing.T) {
