@@ -20,6 +20,8 @@ type options struct {
 
 	traceTimeout time.Duration // trace's wait per node (aemp: 15 s)
 	traceDot     bool          // trace prints a Graphviz graph
+	logsLevel    string        // logs: most verbose AnyEvent level to collect
+	logsFor      time.Duration // logs: stop after this long, 0 = when interrupted
 }
 
 // session is one run of a command chain: bin/aemp's globals $cfg (the rc
