@@ -103,9 +103,12 @@ func TestPortIsLocal(t *testing.T) {
 	}
 }
 
-// TestNodeStateThreeValues: up, known but down, unknown.
+// TestNodeStateThreeValues: up, known but down (connecting), unknown
+// (never contacted, or lost with nothing waiting), as Perl's node_is_up.
 func TestNodeStateThreeValues(t *testing.T) {
-	a, b := pair(t)
+	a := testNode(t, Config{NodeID: "a", Binds: []string{"127.0.0.1:0"}, ConnectInterval: 300 * time.Millisecond})
+	b := newTestNode(t, "b", true)
+	a.AddAddress("b", b.Binds()...)
 	if s := a.NodeState("a"); s != NodeUp {
 		t.Fatalf("self: %v", s)
 	}
@@ -128,9 +131,14 @@ func TestNodeStateThreeValues(t *testing.T) {
 	})
 	b.Close()
 	recv(t, down)
+	eventually(t, "b forgotten after the loss", func() bool { return a.NodeState("b") == NodeUnknown })
+	// a message for b: a connection attempt runs, b is known and down
+	a.Snd("b#x", "hello")
 	if s := a.NodeState("b"); s != NodeDown || a.NodeIsUp("b") {
-		t.Fatalf("b after loss: %v", s)
+		t.Fatalf("b while connecting: %v", s)
 	}
+	// ... until the attempt gives up (connect_interval)
+	eventually(t, "b forgotten after the failed attempt", func() bool { return a.NodeState("b") == NodeUnknown })
 	if s := a.NodeState("c"); s != NodeUnknown {
 		t.Fatalf("c: %v", s)
 	}

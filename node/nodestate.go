@@ -5,11 +5,11 @@ package node
 type NodeStatus int
 
 const (
-	// NodeUnknown: nothing is known about the node (undef): no message
-	// was sent to it, nothing monitors it, it never connected.
+	// NodeUnknown: nothing is known about the node (undef): it was never
+	// contacted, or its connection was lost and nothing waits for it.
 	NodeUnknown NodeStatus = iota
-	// NodeDown: the node is known but not connected (0): connecting,
-	// waiting to retry, or its connection was lost.
+	// NodeDown: the node is known but not connected (0): a connection
+	// to it is being made.
 	NodeDown
 	// NodeUp: there is a working connection (1); always so for this
 	// node itself.
@@ -28,10 +28,17 @@ func (s NodeStatus) String() string {
 }
 
 // NodeState tells whether a node is up, known but down, or unknown
-// (node_is_up's three answers; NodeIsUp is the yes/no form). A node
-// becomes known the way Perl's add_node makes it known: by sending to
-// it, monitoring one of its ports or it connecting to us; it stays
-// known afterwards.
+// (node_is_up's three answers; NodeIsUp is the yes/no form).
+//
+// "Known" follows Perl's bookkeeping: Kernel.pm keeps a node object while
+// something needs it, and after a connection loss only a weak reference,
+// so the node is forgotten (undef) unless it is being connected to again.
+// Here a node is down rather than unknown while a connection attempt
+// runs (a message or monitor for it is waiting: connecting, looking up
+// its address, retrying) or the monitors of a lost connection have not
+// run yet. A node that was never contacted, or whose connection was lost
+// with nothing waiting, is unknown. (Perl also keeps a node known while a
+// mon guard for one of its ports is held; a Go Guard does not.)
 func (n *Node) NodeState(nodeID string) NodeStatus {
 	if nodeID == n.id {
 		return NodeUp
@@ -39,11 +46,16 @@ func (n *Node) NodeState(nodeID string) NodeStatus {
 	n.mu.Lock()
 	r := n.remotes[nodeID]
 	n.mu.Unlock()
-	switch {
-	case r == nil:
+	if r == nil {
 		return NodeUnknown
-	case r.isUp():
-		return NodeUp
 	}
-	return NodeDown
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	switch {
+	case r.tr != nil:
+		return NodeUp
+	case r.connecting || r.connectTimer != nil || len(r.queue) > 0 || len(r.lmon) > 0 || r.downPending:
+		return NodeDown
+	}
+	return NodeUnknown
 }

@@ -53,7 +53,7 @@ my %op = (
    },
    port_is_local => sub { return +{ local => (port_is_local $_[0]{port}) ? 1 : 0 } },
    # node_is_up: 1, 0 or undef (null)
-   node_is_up => sub { return +{ state => AnyEvent::MP::Kernel::node_is_up $_[0]{node} } },
+   node_is_up => sub { my $s = AnyEvent::MP::Kernel::node_is_up $_[0]{node}; return +{ state => $s } },
    # peval on a port: with "die", the callback dies and the port is
    # killed; otherwise it returns its arguments summed up and counted.
    # peval's prototype ($$) refuses extra arguments in a normal call, so
