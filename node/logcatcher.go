@@ -138,18 +138,11 @@ func (lc *logCatchers) connect(_ *Port, args []any) {
 }
 
 func (lc *logCatchers) updateLocked() {
-	max := 0
+	m := 0
 	for _, l := range lc.catchers {
-		max = maxInt(max, l)
+		m = max(m, l)
 	}
-	lc.maxLevel.Store(int32(max))
-}
-
-func maxInt(a, b int) int {
-	if a > b {
-		return a
-	}
-	return b
+	lc.maxLevel.Store(int32(m))
 }
 
 // wants reports whether some catcher takes records of this level.
