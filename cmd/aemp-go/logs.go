@@ -91,8 +91,7 @@ func cmdLogs(s *session) error {
 		return usageErr("%v", err)
 	}
 	nc.Binds = nil
-	nc.Seeds = c.seeds
-	nc.SRV = s.resolver()
+	nc.Seeds = c.seeds // srv: entries already resolved
 	nc.Logger = newLogger(s.stderr)
 	nc.Trace = traceWriter(s.stderr)
 	n, err := node.New(nc)
