@@ -7,9 +7,11 @@ package interop
 // library.
 
 import (
+	"context"
 	"encoding/json"
 	"net"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -32,6 +34,7 @@ func TestTagMatchingAsPerl(t *testing.T) {
 	addr := FreeAddr(t)
 	g, _ := goNode(t, node.Config{NodeID: "gap_go", Binds: []string{addr}, Seeds: []string{addr}})
 	p := startOpsAgent(t, Spec{NodeID: "gap_perl", Secret: testSecret, Seeds: []string{addr}})
+	waitUp(t, g, "gap_perl") // a global node knows no address of a node not yet connected
 	perlPort := p.Do(t, map[string]any{"op": "tagport", "name": "tp", "tags": perlTags}).Str("port")
 
 	type hit struct{ handler, src string }
@@ -102,13 +105,21 @@ func TestNodeStateAsPerl(t *testing.T) {
 	p := startOpsAgent(t, Spec{NodeID: "gap_perl", Secret: testSecret, Seeds: []string{addr}, Extra: map[string]any{"connect_interval": 30}})
 	g, _ := goNode(t, node.Config{NodeID: "gap_go", Binds: []string{"127.0.0.1:0"}, Seeds: []string{addr}, ConnectInterval: 30 * time.Second})
 	d, _ := goNode(t, node.Config{NodeID: "gap_doomed", Binds: []string{"127.0.0.1:0"}, Seeds: []string{addr}})
-	waitUp(t, g, "gap_seed")
-	waitUp(t, d, "gap_seed")
-	if _, err := g.Cal(timeout(t, 10*time.Second), "gap_doomed", "time"); err != nil {
-		t.Fatal(err)
+	// both talk to gap_doomed; the first attempts may come before the
+	// seed has its address
+	ctx := timeout(t, 20*time.Second)
+	for !g.NodeIsUp("gap_doomed") {
+		short, cancel := context.WithTimeout(ctx, time.Second)
+		g.Cal(short, "gap_doomed", "time")
+		cancel()
+		if ctx.Err() != nil {
+			t.Fatal("gap_go cannot reach gap_doomed")
+		}
 	}
 	id := p.Do(t, map[string]any{"op": "cal", "to": "gap_doomed", "msg": []any{"time"}}).Str("id")
-	p.WaitEvent(t, timeout(t, 10*time.Second), "Perl's cal to gap_doomed", Ev("cal", id))
+	if r := p.WaitEvent(t, ctx, "Perl's cal to gap_doomed", Ev("cal", id)).Raw("reply"); r == "[]" {
+		t.Fatal("Perl's cal to gap_doomed timed out")
+	}
 
 	perlState := func(id string) string {
 		return p.Do(t, map[string]any{"op": "node_is_up", "node": id}).Raw("state")
@@ -125,7 +136,6 @@ func TestNodeStateAsPerl(t *testing.T) {
 	check("connected", "gap_doomed", "gap_doomed")
 	check("never heard of", "gap_nosuch", "gap_nosuch")
 	d.Close()
-	ctx := timeout(t, 10*time.Second)
 	for g.NodeIsUp("gap_doomed") || perlState("gap_doomed") == "1" {
 		select {
 		case <-ctx.Done():
@@ -134,10 +144,35 @@ func TestNodeStateAsPerl(t *testing.T) {
 		}
 	}
 	check("lost, nothing waiting", "gap_doomed", "gap_doomed")
-	// a message for it starts a connection attempt (30 s connect_interval)
-	p.Do(t, map[string]any{"op": "snd", "to": "gap_doomed#x", "msg": []any{"hello"}})
-	g.Snd("gap_doomed#x", "hello")
-	check("connecting again", "gap_doomed", "gap_doomed")
+
+	// a node whose address the seed knows but which never answers the
+	// handshake: a message for it starts a connection attempt that lasts
+	// connect_interval (30 s here), on both sides
+	var mu sync.Mutex
+	var held []net.Conn
+	t.Cleanup(func() {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range held {
+			c.Close()
+		}
+	})
+	silent := listen(t)
+	go func() {
+		for {
+			c, err := silent.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			held = append(held, c)
+			mu.Unlock()
+		}
+	}()
+	p.Do(t, map[string]any{"op": "db_set", "family": "'l", "key": "gap_silent", "value": []any{silent.Addr().String()}})
+	p.Do(t, map[string]any{"op": "snd", "to": "gap_silent#x", "msg": []any{"hello"}})
+	g.Snd("gap_silent#x", "hello")
+	check("connecting", "gap_silent", "gap_silent")
 }
 
 // TestPevalAsPerl: peval returns the callback's results (Perl passes
@@ -148,6 +183,7 @@ func TestPevalAsPerl(t *testing.T) {
 	addr := FreeAddr(t)
 	g, _ := goNode(t, node.Config{NodeID: "gap_go", Binds: []string{addr}, Seeds: []string{addr}})
 	p := startOpsAgent(t, Spec{NodeID: "gap_perl", Secret: testSecret, Seeds: []string{addr}})
+	waitUp(t, g, "gap_perl")
 	pp := p.Do(t, map[string]any{"op": "port"}).Str("port")
 	res := p.Do(t, map[string]any{"op": "peval", "port": pp, "args": []any{1, 2, 3}}).Raw("result")
 	gport := g.NewPort(func(*node.Port, []any) {})

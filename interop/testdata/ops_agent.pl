@@ -68,6 +68,12 @@ my %op = (
       return +{ result => \@res };
    },
    port => sub { my $p = port sub { }; return +{ port => $p } },
+   # db_set, kept until the node exits (any family, even internal ones)
+   db_set => sub {
+      my ($c) = @_;
+      $keep{"set $c->{family} $c->{key}"} = db_set $c->{family} => $c->{key} => $c->{value};
+      return +{};
+   },
    # LogCatcher.pm's catch: log every node's records into our log
    catch => sub {
       require AnyEvent::MP::LogCatcher;
