@@ -118,7 +118,7 @@ func (lc *logCatchers) connect(_ *Port, args []any) {
 	// no records
 	ls, _ := protocol.PerlString(argAt(args, 2))
 	lf, _ := strconv.ParseFloat(strings.TrimSpace(ls), 64)
-	level := int(lf)
+	level := int(min(max(lf, 0), AELevelTrace))
 	lc.start.Do(func() {
 		lc.n.wg.Add(1)
 		go lc.run()
