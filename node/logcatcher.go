@@ -117,7 +117,10 @@ func (lc *logCatchers) connect(_ *Port, args []any) {
 	// the level as Perl numifies it: undef or junk is 0, which takes
 	// no records
 	ls, _ := protocol.PerlString(argAt(args, 2))
-	lf, _ := strconv.ParseFloat(strings.TrimSpace(ls), 64)
+	lf, err := strconv.ParseFloat(strings.TrimSpace(ls), 64)
+	if err != nil || lf != lf { // junk or NaN
+		lf = 0
+	}
 	level := int(min(max(lf, 0), AELevelTrace))
 	lc.start.Do(func() {
 		lc.n.wg.Add(1)
