@@ -29,11 +29,12 @@ import (
 //     negative value means node's default (30 s, 2 s); Perl would disable
 //     the timeout instead.
 //
-// Binds and seeds are copied as written. Seed entries of the form
-// "srv:NAME" (DNS SRV seeds, an aemp-go extension) must be expanded by the
-// caller before the node dials them; cmd/aemp-go does that. nodelay and
-// autocork have no Go counterpart (Go sets TCP_NODELAY and never corks),
-// and services and eval are the caller's business.
+// Binds and seeds are copied as written; the node resolves them (seed
+// entries of the form "srv:NAME", DNS SRV seeds, included). A services
+// list that loads AnyEvent::MP::Global:: sets Global, as loading that
+// module makes a Perl node global; running the other services and
+// refusing eval is Configure's business. nodelay and autocork have no Go
+// counterpart (Go sets TCP_NODELAY and never corks).
 //
 // The limit keys (max_send_queue, write_stall_timeout, max_recv_queue,
 // max_recv_queue_len, max_message_size, heartbeat_interval,
@@ -59,6 +60,7 @@ func NodeConfig(c Config) (node.Config, error) {
 		AuthOffer:  append([]string(nil), c.AuthOffer...),
 		AuthAccept: append([]string(nil), c.AuthAccept...),
 		Secure:     c.Secure,
+		Global:     hasGlobalService(c.Services),
 	}
 	if c.HasCert {
 		if nc.TLS, err = protocol.ParseTLSCredentials([]byte(c.Cert)); err != nil {

@@ -34,6 +34,8 @@ type Config struct {
 	Binds []string
 	// Seeds are the seed node addresses (host:port) to keep connected to.
 	// A node that finds its own address among them becomes a global node.
+	// An entry "srv:NAME" stands for the targets of that DNS SRV record,
+	// looked up again at every retry (see SRV).
 	Seeds []string
 	// SeedSource, when set, is asked for further seed addresses every time
 	// the node retries its seeds (e.g. DNS SRV records, re-resolved).
@@ -82,6 +84,20 @@ type Config struct {
 	// Trace, when set, receives Perl-style "SND node <- [...]" and
 	// "RCV node -> [...]" lines (PERL_ANYEVENT_MP_TRACE=1).
 	Trace io.Writer
+
+	// Added for issue 11 (operating a mixed mesh):
+
+	// Global makes the node a global node from the start, as Perl's
+	// AnyEvent::MP::Global:: service does (compat maps a profile's
+	// "services" entry to it). Seeds become global on their own anyway.
+	Global bool
+	// LogCatcherQueue bounds the log records waiting to be sent to log
+	// catchers (AnyEvent::MP::LogCatcher); default 1000. Past it records
+	// are dropped and counted, and the catchers are told how many.
+	LogCatcherQueue int
+	// SRV resolves the "srv:NAME" entries of Seeds (DNS SRV seeds, an
+	// aemp-go extension); nil asks the servers of /etc/resolv.conf.
+	SRV *SRVResolver
 }
 
 func (c *Config) setDefaults() {

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"os"
-	"strings"
 	"time"
 
 	"github.com/aemp-go/aemp-go/protocol"
@@ -150,48 +148,4 @@ func (n *Node) serve(ln net.Listener, bound string) {
 			n.attach(s) // fails only when the node is closing
 		}()
 	}
-}
-
-// resolveBind expands a bind specification as Kernel.pm's _resolve does:
-// a bare port (or nothing) means the host name with that port, a "*" port
-// means any free port, a "*" host every non-loopback address.
-func resolveBind(spec string) ([]string, error) {
-	if spec == "" || strings.Trim(spec, "0123456789") == "" {
-		h, _ := os.Hostname()
-		if spec == "" {
-			spec = h + ":0"
-		} else {
-			spec = h + ":" + spec
-		}
-	}
-	host, port, err := net.SplitHostPort(spec)
-	if err != nil {
-		if host, port = spec, "0"; host == "*" {
-			err = nil
-		} else {
-			return nil, fmt.Errorf("aemp: %s: unparsable bind address: %w", spec, err)
-		}
-	}
-	if port == "*" {
-		port = "0"
-	}
-	if host != "*" {
-		return []string{net.JoinHostPort(host, port)}, nil
-	}
-	ifaddrs, err := net.InterfaceAddrs()
-	if err != nil {
-		return nil, fmt.Errorf("aemp: listing interfaces for bind %q: %w", spec, err)
-	}
-	var out []string
-	for _, a := range ifaddrs {
-		ipn, ok := a.(*net.IPNet)
-		if !ok || ipn.IP.IsLoopback() || ipn.IP.IsLinkLocalUnicast() {
-			continue
-		}
-		out = append(out, net.JoinHostPort(ipn.IP.String(), port))
-	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("aemp: bind %q: no non-loopback address on this host", spec)
-	}
-	return out, nil
 }

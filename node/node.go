@@ -90,7 +90,7 @@ func New(cfg Config) (*Node, error) {
 	if !cfg.Randomised {
 		n.uniq = nonce62(9) // Perl mixes pid and time into the first five; only uniqueness matters
 	}
-	n.log = cfg.Logger.With("node", n.id)
+	n.log = n.catchLogs(cfg.Logger).With("node", n.id)
 	n.ctx, n.cancel = context.WithCancel(context.Background())
 	n.reqs = n.kernelRequests()
 	n.db = dbState{local: map[string]map[string]any{}, mon: map[string]map[string]any{}, monitors: map[string][]*dbMonitor{}}

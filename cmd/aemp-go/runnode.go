@@ -22,8 +22,9 @@ until SIGINT or SIGTERM.
 
 Services (the profile's "services" list) must be Go functions registered in
 aemp-go; Perl modules and functions cannot run in Go, and an unknown service
-stops the node from starting. Known: AnyEvent::MP::Global:: (a no-op: seeds
-run the global service anyway) and AempGo::Echo:: (registers the function
+stops the node from starting. Known: AnyEvent::MP::Global:: (makes the node
+a global node, as in Perl), AnyEvent::MP::LogCatcher:: (nothing to do: every
+Go node serves log catchers) and AempGo::Echo:: (registers the function
 AempGo::Echo::echo, which replies with its arguments). A profile's "eval"
 (Perl code) is ignored with a warning.
 
@@ -86,8 +87,8 @@ func runNode(inv *invocation, c *cli.Context) error {
 	if err != nil {
 		return usageErr("%v", err)
 	}
-	if err := checkServices(cfg.Services); err != nil {
-		return err
+	if err := compat.CheckServices(cfg.Services, services()); err != nil {
+		return usageErr("%v", err)
 	}
 	nc, err := compat.NodeConfig(cfg)
 	if err != nil {
@@ -100,24 +101,23 @@ func runNode(inv *invocation, c *cli.Context) error {
 	log := newLogger(s.stderr)
 	nc.Logger = log
 	nc.Trace = traceWriter(s.stderr)
-	resolver := s.resolver()
+	// The node resolves srv: seeds itself, at start and at every retry;
+	// look them up once here too, so that a broken record is reported on
+	// the terminal whatever the log level.
+	nc.SRV = s.resolver()
 	ctx, cancel := s.protoCtx()
-	seeds, errs := resolver.Expand(ctx, cfg.Seeds)
+	_, errs := nc.SRV.Expand(ctx, cfg.Seeds)
 	cancel()
 	for _, e := range errs {
 		s.warnf("%v", e)
-	}
-	nc.Seeds = seeds
-	if src := SeedResolver(cfg.Seeds, resolver, log); src != nil {
-		nc.SeedSource = src
 	}
 	n, err := node.New(nc)
 	if err != nil {
 		return usageErr("%v", err)
 	}
 	defer n.Close()
-	if err := startServices(n, cfg.Services); err != nil {
-		return err
+	if err := compat.RunServices(n, cfg.Services, services()); err != nil {
+		return usageErr("%v", err)
 	}
 	if err := n.Start(); err != nil {
 		return usageErr("cannot start node %s: %v", n.ID(), err)
