@@ -72,6 +72,7 @@ func (n *Node) attach(s *protocol.Session) (*conn, error) {
 	r.mu.Unlock()
 	n.log.Debug("connected", "peer", r.id, "addr", s.Conn.RemoteAddr().String(),
 		"send", s.SendFraming, "recv", s.RecvFraming, "tls", s.TLS)
+	r.stats.connected()
 	r.transportConnect(c) // before reading, so the node is up when its first message arrives
 	n.wg.Add(2)
 	go c.readLoop()
@@ -100,6 +101,7 @@ func (c *conn) send(m protocol.Message) error {
 		return err
 	}
 	c.buf = b
+	c.r.stats.msgOut()
 	if idle {
 		out := c.takeLocked()
 		c.mu.Unlock()
@@ -159,11 +161,13 @@ func (c *conn) doneWritingLocked(out [][]byte) {
 // write writes the chunks with one writev where the connection has it.
 func (c *conn) write(out [][]byte) error {
 	if len(out) == 1 {
-		_, err := c.s.Conn.Write(out[0])
+		nw, err := c.s.Conn.Write(out[0])
+		c.r.stats.wrote(int64(nw))
 		return err
 	}
 	bufs := append(net.Buffers(nil), out...) // WriteTo consumes its slice; out is recycled
-	_, err := bufs.WriteTo(c.s.Conn)
+	nw, err := bufs.WriteTo(c.s.Conn)
+	c.r.stats.wrote(nw)
 	return err
 }
 
@@ -202,7 +206,7 @@ func (c *conn) writeLoop() {
 
 func (c *conn) readLoop() {
 	defer c.n.wg.Done()
-	dec, err := protocol.NewDecoder(c.s.RecvFraming, c.s.Reader)
+	dec, err := protocol.NewDecoder(c.s.RecvFraming, c.r.stats.countIn(c.s.Reader))
 	if err != nil {
 		c.fail(err)
 		return
@@ -217,6 +221,7 @@ func (c *conn) readLoop() {
 			c.fail(err)
 			return
 		}
+		c.r.stats.msgIn()
 		if c.n.cfg.Trace != nil {
 			c.n.trace("RCV %s -> %s", src, traceJSON(m.Port, m.Data, false))
 		}

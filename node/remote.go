@@ -27,6 +27,7 @@ type remote struct {
 	downPending  bool                  // monitors of a lost connection not yet run
 	holding      bool                  // connected, but node-up callbacks not yet run
 	all          []*conn               // every live connection, for shutdown
+	stats        peerStats             // atomics (stats.go)
 }
 
 // remote returns the remote-node record, creating it on first use (Perl's
@@ -241,11 +242,13 @@ func (r *remote) transportError(reason ...any) {
 	r.tr = nil
 	r.holding = false
 	r.stopConnectingLocked()
+	r.stats.drop(len(r.queue))
 	r.queue = nil
 	mons := r.lmon
 	r.lmon = map[string][]*monitor{}
 	r.downPending = true
 	r.mu.Unlock()
+	r.stats.transportError(reason)
 	r.n.log.Debug("transport error", "peer", r.id, "reason", joinReason(reason))
 	r.n.loop.post(item{fn: func() {
 		for _, l := range mons {
