@@ -79,6 +79,11 @@ type Config struct {
 	// HeartbeatTimeout: when nothing at all arrives this long after the
 	// probe, the peer counts as hung and the connection ends. Default 15s.
 	HeartbeatTimeout time.Duration
+	// MaxDepartedPeers bounds how many nodes whose records were pruned
+	// keep their final counters in Stats (so node-wide counters never go
+	// backwards and a node that just left stays visible). Past it the
+	// oldest is folded into the node-wide totals. Default 1024.
+	MaxDepartedPeers int
 
 	Logger *slog.Logger // default slog.Default()
 	// Trace, when set, receives Perl-style "SND node <- [...]" and
@@ -128,6 +133,12 @@ func (c *Config) setDefaults() {
 	if c.HeartbeatTimeout <= 0 {
 		c.HeartbeatTimeout = DefaultHeartbeatTimeout
 	}
+	if c.MaxDepartedPeers <= 0 {
+		c.MaxDepartedPeers = DefaultMaxDepartedPeers
+	}
+	if c.LogCatcherQueue <= 0 {
+		c.LogCatcherQueue = DefaultLogCatcherQueue
+	}
 	if len(c.Framings) == 0 {
 		c.Framings = protocol.DefaultFramings()
 	}
@@ -145,6 +156,8 @@ const (
 	DefaultMaxMessageSize    = 16 << 20
 	DefaultHeartbeatInterval = 10 * time.Second
 	DefaultHeartbeatTimeout  = 15 * time.Second
+	DefaultMaxDepartedPeers  = 1024
+	DefaultLogCatcherQueue   = 1000
 )
 
 // byteSize formats a limit as the README and the error texts name it:

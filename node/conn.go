@@ -96,6 +96,7 @@ func (n *Node) attach(s *protocol.Session) (*conn, error) {
 	n.log.Debug("connected", "peer", r.id, "addr", s.Conn.RemoteAddr().String(),
 		"send", s.SendFraming, "recv", s.RecvFraming, "tls", s.TLS)
 	c.startHeartbeat()
+	r.stats.connected()
 	r.transportConnect(c) // before reading, so the node is up when its first message arrives
 	n.wg.Add(2)
 	go c.readLoop()
@@ -136,6 +137,7 @@ func (c *conn) enqueue(m protocol.Message) (inline [][]byte, err error) {
 		return nil, err // nothing was added: this message only is refused
 	}
 	c.buf = b
+	c.r.stats.msgOut()
 	c.pending += len(b) - before
 	if c.pending > c.n.cfg.MaxSendQueue {
 		return nil, sendQueueOverflow{c.n.cfg.MaxSendQueue}
@@ -186,6 +188,7 @@ func (c *conn) writeInline(out [][]byte) {
 	if n < 0 {
 		n = 0
 	}
+	c.r.stats.wrote(int64(n))
 	if err == nil && werr != nil && werr != syscall.EAGAIN && werr != syscall.EINTR {
 		err = os.NewSyscallError("write", werr)
 	}
@@ -262,6 +265,7 @@ func (c *conn) write(out [][]byte) error {
 		start := time.Now()
 		c.s.Conn.SetWriteDeadline(start.Add(stall))
 		n, err := bufs.WriteTo(c.s.Conn)
+		c.r.stats.wrote(n)
 		if n > 0 && time.Since(start) >= writeWaitIsLife {
 			c.lastLife.Store(monotime())
 		}
@@ -343,7 +347,7 @@ func oversizeError(err error, limit int) error {
 
 func (c *conn) readLoop() {
 	defer c.n.wg.Done()
-	dec, err := newConnDecoder(c.s.RecvFraming, recvClock{c, c.s.Reader}, c.n.cfg.MaxMessageSize)
+	dec, err := newConnDecoder(c.s.RecvFraming, recvClock{c, c.r.stats.countIn(c.s.Reader)}, c.n.cfg.MaxMessageSize)
 	if err != nil {
 		c.fail(err)
 		return
@@ -362,6 +366,7 @@ func (c *conn) readLoop() {
 			c.fail(err)
 			return
 		}
+		c.r.stats.msgIn()
 		if c.n.cfg.Trace != nil {
 			c.n.trace("RCV %s -> %s", src, traceJSON(m.Port, m.Data, false))
 		}

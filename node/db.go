@@ -90,6 +90,7 @@ func (n *Node) DbDel(family string, keys ...string) {
 }
 
 func (n *Node) dbSet(family, key string, value any) {
+	defer n.stats.noteLocalDB(n.db.local)
 	f := n.db.local[family]
 	if f == nil {
 		f = map[string]any{}
@@ -105,6 +106,7 @@ func (n *Node) dbSet(family, key string, value any) {
 }
 
 func (n *Node) dbDel(family string, keys []string) {
+	defer n.stats.noteLocalDB(n.db.local)
 	f := n.db.local[family]
 	var del []any
 	for _, k := range keys {

@@ -2,6 +2,6 @@
 
 package node
 
-// departedPeers is how many short-lived peers TestDepartedPeersLeaveNothing
+// departedConns is how many short-lived peers TestDepartedPeersLeaveNothing
 // lets come and go.
-const departedPeers = 10000
+const departedConns = 10000

@@ -2,7 +2,7 @@
 
 package node
 
-// departedPeers: fewer under the race detector, which makes every
+// departedConns: fewer under the race detector, which makes every
 // handshake several times slower; the leak it looks for (50-68 KiB per
 // peer) shows as clearly with 2,000.
-const departedPeers = 2000
+const departedConns = 2000

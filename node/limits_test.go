@@ -445,15 +445,15 @@ func TestDepartedPeersLeaveNothing(t *testing.T) {
 	}
 	settle()
 	before := heapAlloc()
-	for i := range departedPeers {
+	for i := range departedConns {
 		connectOnce("fresh" + strconv.Itoa(i))
 	}
 	settle()
 	after := heapAlloc()
 	grew := int64(after) - int64(before)
-	t.Logf("heap %d KiB before, %d KiB after %d peers came and went", before>>10, after>>10, departedPeers)
+	t.Logf("heap %d KiB before, %d KiB after %d peers came and went", before>>10, after>>10, departedConns)
 	if grew > 4<<20 {
-		t.Fatalf("heap grew by %d KiB after %d peers came and went", grew>>10, departedPeers)
+		t.Fatalf("heap grew by %d KiB after %d peers came and went", grew>>10, departedConns)
 	}
 }
 

@@ -69,6 +69,7 @@ func (n *Node) dialConfig(ctx context.Context, addr string, hc *protocol.Handsha
 // logHandshake logs a failed handshake; refusals that are part of normal
 // operation (ourselves, duplicates) only at debug level.
 func (n *Node) logHandshake(err error) {
+	n.stats.handshakeFailed(err)
 	if errors.Is(err, protocol.ErrSelf) || errors.Is(err, protocol.ErrAlreadyConnected) {
 		n.log.Debug("handshake refused", "err", err)
 		return

@@ -41,9 +41,6 @@ const LogCatcherFunc = "AnyEvent::MP::LogCatcher::connect"
 // the place where Perl nodes send their package name.
 const LogTitle = "AempGo::Node"
 
-// defaultLogCatcherQueue is Config.LogCatcherQueue's default.
-const defaultLogCatcherQueue = 1000
-
 // AnyEvent::Log levels.
 const (
 	AELevelFatal = 1
@@ -98,11 +95,7 @@ type logCatchers struct {
 // secure mode refuses it, as it refuses every function call in Perl).
 // It runs in New, before anything logs.
 func (n *Node) catchLogs(l *slog.Logger) *slog.Logger {
-	size := n.cfg.LogCatcherQueue
-	if size <= 0 {
-		size = defaultLogCatcherQueue
-	}
-	lc := &logCatchers{n: n, queue: make(chan LogRecord, size), catchers: map[string]int{}}
+	lc := &logCatchers{n: n, queue: make(chan LogRecord, n.cfg.LogCatcherQueue), catchers: map[string]int{}}
 	n.funcs[LogCatcherFunc] = lc.connect
 	return slog.New(&catchHandler{inner: l.Handler(), lc: lc})
 }

@@ -68,6 +68,7 @@ type Node struct {
 	db    dbState     // dispatch goroutine only
 	gdb   globalDB    // dispatch goroutine only
 	seeds seedState   // dispatch goroutine only
+	stats nodeStats   // atomics (stats.go)
 }
 
 // New creates a node. It does not listen or connect yet: call Start.

@@ -30,6 +30,7 @@ type remote struct {
 	holding      bool                  // connected, but node-up callbacks not yet run; guarded by mu
 	all          []*conn               // every live connection, for shutdown; guarded by mu
 	pruned       bool                  // removed from Node.remotes: use the current record; guarded by mu
+	stats        peerStats             // atomics (stats.go)
 }
 
 // remote returns the remote-node record, creating it on first use (Perl's
@@ -46,6 +47,7 @@ func (n *Node) remote(id string) *remote {
 	r := n.remotes[id]
 	if r == nil {
 		r = &remote{n: n, id: id, lmon: map[string][]*monitor{}, rmon: map[string]*monitor{}}
+		n.stats.departed.revive(id, &r.stats) // a node that comes back keeps its counters
 		n.remotes[id] = r
 		n.remoteCache.Store(id, r)
 	}
@@ -88,6 +90,9 @@ func (r *remote) prune() {
 		delete(r.n.remotes, r.id)
 	}
 	r.n.remoteCache.CompareAndDelete(r.id, r)
+	// under Node.mu, so that a new record of the node (n.remote) finds
+	// these counters to take over
+	r.n.stats.departed.add(r.snapshotLocked(), r.n.cfg.MaxDepartedPeers)
 	r.n.mu.Unlock()
 }
 
@@ -312,6 +317,7 @@ func (r *remote) transportError(reason ...any) {
 	r.tr = nil
 	r.holding = false
 	r.stopConnectingLocked()
+	r.stats.drop(len(r.queue))
 	r.queue, r.queueBytes = nil, 0
 	mons := r.lmon
 	r.lmon = map[string][]*monitor{}
@@ -324,6 +330,7 @@ func (r *remote) transportError(reason ...any) {
 	for port, m := range rmons {
 		r.n.unmonitorLocal(port, m)
 	}
+	r.stats.transportError(reason)
 	r.n.log.Debug("transport error", "peer", r.id, "reason", joinReason(reason))
 	r.n.loop.post(item{fn: func() {
 		for _, l := range mons {

@@ -22,6 +22,7 @@ var lowLevelKeys = []struct {
 	{compat.KeyAutocork, "<boolean>", "Perl's autocork handle option (no effect on Go nodes)", false},
 	{compat.KeyNodelay, "<boolean>", "Perl's nodelay handle option (Go always sets TCP_NODELAY)", false},
 	{compat.KeySecure, "<boolean>", "refuse remote code execution (eval, calls of unregistered functions)", false},
+	{compat.KeyMetricsListen, "<host:port>", "aemp-go run serves Prometheus metrics there (aemp-go only; Perl ignores it)", false},
 }
 
 // seconds and jsonList write a default as `aemp set...` takes it.

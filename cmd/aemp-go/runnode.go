@@ -33,9 +33,12 @@ a profile for a local seed node; see --first-run-addr) and says so.
 
 Logging goes to stderr at the level of PERL_ANYEVENT_VERBOSE or AE_VERBOSE
 (AnyEvent levels; default 4, errors only); PERL_ANYEVENT_MP_TRACE=1 or
-AE_MP_TRACE=1 adds a line per message sent and received.`,
+AE_MP_TRACE=1 adds a line per message sent and received.
+
+--metrics ADDR (or the profile key metrics_listen) serves Prometheus metrics
+on http://ADDR/metrics; off by default.`,
 		flags: []cli.Flag{&cli.StringFlag{Name: "first-run-addr", Value: defaultFirstRunAddr, EnvVars: []string{"AEMP_GO_FIRST_RUN_ADDR"},
-			Usage: "address of the seed node created when there is no config file (only used then)"}},
+			Usage: "address of the seed node created when there is no config file (only used then)"}, metricsCLIFlag()},
 		first: runNode}
 }
 
@@ -94,6 +97,10 @@ func runNode(inv *invocation, c *cli.Context) error {
 	if err != nil {
 		return usageErr("%v", err)
 	}
+	maddr, err := metricsAddr(c, cfg.Raw)
+	if err != nil {
+		return err
+	}
 	if cfg.Eval != "" {
 		s.warnf("the profile's eval (Perl code) is ignored: a Go node cannot run Perl")
 	}
@@ -119,12 +126,24 @@ func runNode(inv *invocation, c *cli.Context) error {
 	if err := compat.RunServices(n, cfg.Services, services()); err != nil {
 		return usageErr("%v", err)
 	}
+	metricsURL := ""
+	if maddr != "" { // before Start: a busy port stops us before we join the mesh
+		bound, stop, err := serveMetrics(maddr, n, log)
+		if err != nil {
+			return err
+		}
+		defer stop()
+		metricsURL = "http://" + bound + "/metrics"
+	}
 	if err := n.Start(); err != nil {
 		return usageErr("cannot start node %s: %v", n.ID(), err)
 	}
 	where := "nowhere (no binds)"
 	if b := n.Binds(); len(b) > 0 {
 		where = strings.Join(b, " ")
+	}
+	if metricsURL != "" {
+		where += "; metrics on " + metricsURL
 	}
 	fmt.Fprintf(s.stdout, "aemp-go: node %s (profile %s) running, listening on %s; stop with SIGINT/SIGTERM\n", n.ID(), cfg.Profile, where)
 	<-s.ctx.Done()
