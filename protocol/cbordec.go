@@ -318,30 +318,23 @@ func (p *cborParser) definiteArray(n, depth int) ([]any, error) {
 }
 
 func (p *cborParser) indefiniteArray(depth int) ([]any, error) {
-	c := p.c
-	base := len(c.stack)
-	a, err := p.moreElements(depth)
-	if err == nil {
-		a = c.a.array(len(c.stack) - base)
-		copy(a, c.stack[base:])
-	}
-	clear(c.stack[base:])
-	c.stack = c.stack[:base]
-	return a, err
+	base := len(p.c.stack)
+	err := p.moreElements(depth)
+	return p.c.a.popArray(&p.c.stack, base, err)
 }
 
-func (p *cborParser) moreElements(depth int) ([]any, error) {
+func (p *cborParser) moreElements(depth int) error {
 	for {
 		if p.i >= len(p.b) {
-			return nil, p.incomplete()
+			return p.incomplete()
 		}
 		if p.b[p.i] == 0xff {
 			p.i++
-			return nil, nil
+			return nil
 		}
 		v, err := p.value(depth)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		p.c.stack = pushValue(p.c.stack, v)
 	}

@@ -96,6 +96,19 @@ func pushValue(s []any, v any) []any {
 	return append(s, v)
 }
 
+// popArray moves stack[base:] into a new array (if err is nil) and cuts
+// the stack back to base, dropping its references.
+func (a *valueAlloc) popArray(stack *[]any, base int, err error) ([]any, error) {
+	var arr []any
+	if err == nil {
+		arr = a.array(len(*stack) - base)
+		copy(arr, (*stack)[base:])
+	}
+	clear((*stack)[base:])
+	*stack = (*stack)[:base]
+	return arr, err
+}
+
 // Scratch buffers larger than these are dropped after the message that
 // grew them, so one huge message does not pin memory for the connection's
 // lifetime.
