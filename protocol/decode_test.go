@@ -480,3 +480,27 @@ func TestDecodedValuesAreSafeToHandOn(t *testing.T) {
 		}
 	}
 }
+
+// TestCBORBignumMapKeysAreRefused: as with the library decoder, a map key
+// that is a bignum (under any tags) or a negative integer below int64 is
+// an error; as a value or the port it is a float64.
+func TestCBORBignumMapKeysAreRefused(t *testing.T) {
+	for _, key := range [][]byte{
+		{0xc2, 0x41, 0x01},
+		{0xc6, 0xc3, 0x41, 0x01},
+		{0x3b, 0xff, 0, 0, 0, 0, 0, 0, 0},
+	} {
+		msg := append(append([]byte{0x82, 0x41, 'p', 0xa1}, key...), 0x00)
+		if _, err := decodeOne(t, FramingCBOR, msg); !errors.Is(err, ErrBadFrame) {
+			t.Errorf("key %x: %v", key, err)
+		}
+		diffDecode(t, FramingCBOR, msg, []byte{2})
+		msg = append(append([]byte{0x82}, key...), key...)
+		if m, err := decodeOne(t, FramingCBOR, msg); err != nil || len(m.Data) != 1 {
+			t.Errorf("%x: %v, %v", msg, m, err)
+		} else if _, ok := m.Data[0].(float64); !ok {
+			t.Errorf("%x: %#v", msg, m.Data[0])
+		}
+		diffDecode(t, FramingCBOR, msg, []byte{2})
+	}
+}
