@@ -51,6 +51,14 @@ func TestLogCatcherReceivesRecords(t *testing.T) {
 	if ts, ok := r[0].(float64); !ok || time.Since(time.UnixMicro(int64(ts*1e6))) > time.Minute {
 		t.Fatalf("time %#v", r[0])
 	}
+	// both catchers must be attached before the record is logged (their
+	// connect requests may arrive in either order)
+	lc := b.log.Handler().(*catchHandler).lc
+	eventually(t, "both catchers attached", func() bool {
+		lc.mu.Lock()
+		defer lc.mu.Unlock()
+		return len(lc.catchers) == 2
+	})
 	b.log.Warn("disk almost full", "free", "3 MB", "path", "/var")
 	r = waitRecord(t, warnOnly, "disk almost full")
 	if want := []any{LogTitle, int64(AELevelWarn), `disk almost full free="3 MB" path=/var`}; !reflect.DeepEqual(r[1:], want) {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"net"
+	"runtime"
 	"testing"
 )
 
@@ -69,6 +70,8 @@ func benchDecode(b *testing.B, framing string, batch int, buffered bool) {
 			bd, _ := dec.(Decoder)
 			b.ReportAllocs()
 			b.SetBytes(int64(len(one) * batch))
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
 			for b.Loop() {
 				for range batch {
 					if _, err := dec.Decode(); err != nil {
@@ -79,7 +82,10 @@ func benchDecode(b *testing.B, framing string, batch int, buffered bool) {
 					}
 				}
 			}
-			b.ReportMetric(float64(b.N*batch)/b.Elapsed().Seconds(), "msgs/s")
+			runtime.ReadMemStats(&after)
+			msgs := float64(b.N * batch)
+			b.ReportMetric(msgs/b.Elapsed().Seconds(), "msgs/s")
+			b.ReportMetric(float64(after.Mallocs-before.Mallocs)/msgs, "allocs/msg")
 		})
 	}
 }

@@ -22,8 +22,8 @@ import (
 //   - float16 and float32 become float64; null, undefined and the simple
 //     values other than false and true become nil;
 //   - map keys are stringified as Perl stringifies hash keys (PerlString);
-//     a key that is an array or map is an error; the last of equal keys
-//     wins, as in a Perl hash.
+//     a key that is an array, a map or a bignum is an error; the last of
+//     equal keys wins, as in a Perl hash.
 type CBORDecoder struct {
 	stream
 	c cborCodec
@@ -318,30 +318,23 @@ func (p *cborParser) definiteArray(n, depth int) ([]any, error) {
 }
 
 func (p *cborParser) indefiniteArray(depth int) ([]any, error) {
-	c := p.c
-	base := len(c.stack)
-	a, err := p.moreElements(depth)
-	if err == nil {
-		a = c.a.array(len(c.stack) - base)
-		copy(a, c.stack[base:])
-	}
-	clear(c.stack[base:])
-	c.stack = c.stack[:base]
-	return a, err
+	base := len(p.c.stack)
+	err := p.moreElements(depth)
+	return p.c.a.popArray(&p.c.stack, base, err)
 }
 
-func (p *cborParser) moreElements(depth int) ([]any, error) {
+func (p *cborParser) moreElements(depth int) error {
 	for {
 		if p.i >= len(p.b) {
-			return nil, p.incomplete()
+			return p.incomplete()
 		}
 		if p.b[p.i] == 0xff {
 			p.i++
-			return nil, nil
+			return nil
 		}
 		v, err := p.value(depth)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		p.c.stack = pushValue(p.c.stack, v)
 	}
@@ -544,6 +537,9 @@ func (p *cborParser) mapValue(ai byte, arg uint64, n, depth int) (any, error) {
 				break
 			}
 		}
+		if p.bigKey() {
+			return nil, cborError("map key is a bignum")
+		}
 		key, err := p.key(depth)
 		if err != nil {
 			return nil, err
@@ -558,6 +554,29 @@ func (p *cborParser) mapValue(ai byte, arg uint64, n, depth int) (any, error) {
 		m[key] = v
 	}
 	return m, nil
+}
+
+// bigKey reports whether the item at p.i is, under any tags, a bignum or
+// a negative integer below the int64 range. Such map keys are refused,
+// as fxamacker/cbor refused them: a Perl hash key is a string, so no Perl
+// peer sends one, and a float64 would not stringify as Perl prints the
+// integer.
+func (p *cborParser) bigKey() bool {
+	for i := p.i; ; {
+		major, _, arg, n, ok := cborHeadAt(p.b, i)
+		switch {
+		case !ok:
+			return false
+		case major == 1:
+			return arg > math.MaxInt64
+		case major == 6 && (arg == 2 || arg == 3):
+			return i+n < len(p.b) && p.b[i+n]>>5 == 2
+		case major == 6:
+			i += n
+		default:
+			return false
+		}
+	}
 }
 
 // float16to64 converts an IEEE 754 half-precision value exactly.

@@ -417,3 +417,90 @@ func (r *repeatByteReader) Read(p []byte) (int, error) {
 	}
 	return len(p), nil
 }
+
+// TestDecodedValuesSurviveGC keeps many decoded messages, whose strings,
+// arrays and boxes live in shared chunks, through garbage collections
+// while the decoder goes on filling new chunks, and checks every value.
+func TestDecodedValuesSurviveGC(t *testing.T) {
+	want := Message{Port: "port", Data: []any{"test", int64(123456), "payload", 2.5, []any{"x", int64(-7000)}, map[string]any{"k": "v"}, []any{}}}
+	for _, framing := range []string{FramingJSON, FramingCBOR} {
+		enc, _ := Appender(framing)
+		one, _ := enc(nil, want)
+		d, _ := NewDecoder(framing, repeatReader{bytes.Repeat(one, 64)})
+		var kept []Message
+		for i := range 20000 {
+			m, err := d.Decode()
+			if err != nil {
+				t.Fatal(err)
+			}
+			kept = append(kept, m)
+			if i%5000 == 0 {
+				runtime.GC()
+			}
+		}
+		runtime.GC()
+		for i, m := range kept {
+			if m.Port != want.Port || !sameValue(m.Data, want.Data) || m.String() != want.String() {
+				t.Fatalf("%s: message %d is %v, want %v", framing, i, m, want)
+			}
+		}
+	}
+}
+
+// TestDecodedValuesAreSafeToHandOn: a reader goroutine decodes while
+// another reads what it handed on, as a node's connection reader and its
+// dispatch loop do (the race detector checks that no chunk slot is
+// written after it was handed out).
+func TestDecodedValuesAreSafeToHandOn(t *testing.T) {
+	for _, framing := range []string{FramingJSON, FramingCBOR} {
+		enc, _ := Appender(framing)
+		one, _ := enc(nil, typical)
+		d, _ := NewDecoder(framing, &splitReader{data: bytes.Repeat(one, 3000), splits: []byte{200, 7, 63}})
+		ch := make(chan Message, 16)
+		done := make(chan int)
+		go func() {
+			n := 0
+			for m := range ch {
+				if m.String() == typical.String() {
+					n++
+				}
+			}
+			done <- n
+		}()
+		for {
+			m, err := d.Decode()
+			if err != nil {
+				break
+			}
+			ch <- m
+		}
+		close(ch)
+		if n := <-done; n != 3000 {
+			t.Errorf("%s: %d of 3000 messages intact", framing, n)
+		}
+	}
+}
+
+// TestCBORBignumMapKeysAreRefused: as with the library decoder, a map key
+// that is a bignum (under any tags) or a negative integer below int64 is
+// an error; as a value or the port it is a float64.
+func TestCBORBignumMapKeysAreRefused(t *testing.T) {
+	for _, key := range [][]byte{
+		{0xc2, 0x41, 0x01},
+		{0xc6, 0xc3, 0x41, 0x01},
+		{0x3b, 0xff, 0, 0, 0, 0, 0, 0, 0},
+	} {
+		msg := append(append([]byte{0x82, 0x41, 'p', 0xa1}, key...), 0x00)
+		if _, err := decodeOne(t, FramingCBOR, msg); !errors.Is(err, ErrBadFrame) {
+			t.Errorf("key %x: %v", key, err)
+		}
+		diffDecode(t, FramingCBOR, msg, []byte{2})
+		msg = append(append([]byte{0x82}, key...), key...)
+		if m, err := decodeOne(t, FramingCBOR, msg); err != nil || len(m.Data) != 1 {
+			t.Errorf("%x: %v, %v", msg, m, err)
+		} else if _, ok := m.Data[0].(float64); !ok {
+			t.Errorf("%x: %#v", msg, m.Data[0])
+		}
+		diffDecode(t, FramingCBOR, msg, []byte{2})
+	}
+}

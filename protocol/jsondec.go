@@ -190,36 +190,29 @@ func (p *jsonParser) message() (Message, error) {
 // elements parses the rest of an array up to and including the closing
 // bracket; c.stack[base:] holds the elements parsed before.
 func (p *jsonParser) elements(depth, base int) ([]any, error) {
-	c := p.c
-	a, err := p.moreElements(depth)
-	if err == nil {
-		a = c.a.array(len(c.stack) - base)
-		copy(a, c.stack[base:])
-	}
-	clear(c.stack[base:])
-	c.stack = c.stack[:base]
-	return a, err
+	err := p.moreElements(depth)
+	return p.c.a.popArray(&p.c.stack, base, err)
 }
 
-func (p *jsonParser) moreElements(depth int) ([]any, error) {
+func (p *jsonParser) moreElements(depth int) error {
 	for {
 		ch, err := p.peek()
 		if err != nil {
-			return nil, err
+			return err
 		}
 		switch ch {
 		case ']':
 			p.i++
-			return nil, nil
+			return nil
 		case ',':
 			p.i++
 			v, err := p.value(depth)
 			if err != nil {
-				return nil, err
+				return err
 			}
 			p.c.stack = pushValue(p.c.stack, v)
 		default:
-			return nil, p.unexpected("after array element")
+			return p.unexpected("after array element")
 		}
 	}
 }

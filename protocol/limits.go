@@ -3,6 +3,7 @@ package protocol
 import (
 	"errors"
 	"fmt"
+	"math"
 )
 
 // Defaults for DecodeLimits.
@@ -22,7 +23,8 @@ const (
 type DecodeLimits struct {
 	// MaxMessageBytes is the largest message (one frame on the wire) the
 	// decoder buffers; a longer one fails with a *MessageTooLargeError
-	// before more than MaxMessageBytes plus one read is held.
+	// before more than MaxMessageBytes plus one read is held. At most
+	// 2 GiB.
 	MaxMessageBytes int
 	// MaxDepth is the deepest nesting accepted; deeper fails with an
 	// error wrapping ErrBadFrame.
@@ -33,6 +35,7 @@ func (l DecodeLimits) withDefaults() DecodeLimits {
 	if l.MaxMessageBytes <= 0 {
 		l.MaxMessageBytes = DefaultMaxMessageBytes
 	}
+	l.MaxMessageBytes = min(l.MaxMessageBytes, math.MaxInt32) // buffer sizes stay far from overflow
 	if l.MaxDepth <= 0 {
 		l.MaxDepth = DefaultMaxDepth
 	}

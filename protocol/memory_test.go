@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"unsafe"
 )
 
 // memoryShapes are the messages that cost the most decoded memory per
@@ -86,4 +87,43 @@ func decodedMemory(t *testing.T, framing string, msg []byte) (live, total float6
 	runtime.KeepAlive(m)
 	wire := float64(len(msg))
 	return float64(int64(after.HeapAlloc)-int64(before.HeapAlloc)) / wire, float64(after.TotalAlloc-before.TotalAlloc) / wire
+}
+
+// TestKeptMessagesDoNotPinTheirNeighbours: values share chunks with the
+// messages decoded around them, so a kept message keeps some neighbours
+// alive: a few when messages come one per read (as Perl writes them), at
+// most about its read's worth otherwise.
+func TestKeptMessagesDoNotPinTheirNeighbours(t *testing.T) {
+	enc, _ := Appender(FramingCBOR)
+	one, _ := enc(nil, typical)
+	for _, tc := range []struct {
+		perRead, keepEvery int     // keep the first message of every keepEvery-th read
+		maxBytes           float64 // live heap per kept message
+	}{{1, 16, 1 << 10}, {64, 1, 16 << 10}} {
+		const reads = 4096
+		kept := make([]Message, 0, reads/tc.keepEvery)
+		d, _ := NewDecoder(FramingCBOR, repeatReader{bytes.Repeat(one, tc.perRead)})
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		for r := range reads {
+			for k := range tc.perRead {
+				m, err := d.Decode()
+				if err != nil {
+					t.Fatal(err)
+				}
+				if k == 0 && r%tc.keepEvery == 0 {
+					kept = append(kept, m)
+				}
+			}
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		per := float64(int64(after.HeapAlloc)-int64(before.HeapAlloc)-int64(cap(kept))*int64(unsafe.Sizeof(Message{}))) / float64(len(kept))
+		t.Logf("%d messages per read, one kept every %d reads: %.0f bytes live per kept message", tc.perRead, tc.keepEvery, per)
+		if per > tc.maxBytes {
+			t.Errorf("%d per read: %.0f bytes per kept message", tc.perRead, per)
+		}
+		runtime.KeepAlive(kept)
+	}
 }

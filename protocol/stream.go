@@ -204,6 +204,9 @@ func (s *stream) fill() error {
 	for range 100 {
 		n, err := s.r.Read(s.buf[s.end:])
 		s.end += n
+		if n > 0 {
+			s.alloc.newRead()
+		}
 		if err != nil && isTimeout(err) {
 			// A read deadline (a caller checking for silence) leaves the
 			// stream usable: Decode may be called again.

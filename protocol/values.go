@@ -7,13 +7,17 @@ import (
 )
 
 // Chunk sizes of valueAlloc. A value a handler keeps alive keeps its
-// chunk alive: at most strChunk bytes of other strings and slabChunk
-// array slots (with what they refer to) of neighbouring messages.
+// chunks alive, and with them the values of the other messages decoded
+// into the same chunks. So the first chunks after each read are small and
+// only the later ones of a large batch grow, up to maxChunkScale times the
+// smallest: a message that came alone in its read shares chunks with
+// few others, however long a handler keeps it.
 const (
-	strChunk   = 2048 // string bytes per chunk
-	strDirect  = 256  // longer strings get their own allocation
-	slabChunk  = 64   // []any slots per chunk
-	slabDirect = 16   // longer arrays get their own allocation
+	strChunk      = 256 // string bytes in the smallest chunk
+	strDirect     = 256 // longer strings get their own allocation
+	valueChunk    = 8   // []any slots or boxes in the smallest chunk
+	slabDirect    = 16  // longer arrays get their own allocation
+	maxChunkScale = 8
 )
 
 // valueAlloc hands out the strings and []any slices of decoded messages,
@@ -23,13 +27,24 @@ const (
 // once handed out, is never written again (slices are capped, so appending
 // to one reallocates).
 type valueAlloc struct {
-	str  []byte
-	slab []any
+	scale int // the next chunk is scale times the smallest
+	str   []byte
+	slab  []any
 
 	strs   []string
 	arrs   [][]any
 	floats []float64
 	ints   []int64
+}
+
+// newRead makes the next chunks small again.
+func (a *valueAlloc) newRead() { a.scale = 1 }
+
+// chunkSize returns the size of a new chunk and grows the next one.
+func (a *valueAlloc) chunkSize(smallest int) int {
+	n := smallest * max(a.scale, 1)
+	a.scale = min(2*max(a.scale, 1), maxChunkScale)
+	return n
 }
 
 // string returns b as a string backed by the current chunk.
@@ -41,7 +56,7 @@ func (a *valueAlloc) string(b []byte) string {
 		return string(b)
 	}
 	if cap(a.str)-len(a.str) < len(b) {
-		a.str = make([]byte, 0, strChunk)
+		a.str = make([]byte, 0, max(a.chunkSize(strChunk), len(b)))
 	}
 	off := len(a.str)
 	a.str = append(a.str, b...)
@@ -57,7 +72,7 @@ func (a *valueAlloc) array(n int) []any {
 		return make([]any, n)
 	}
 	if cap(a.slab)-len(a.slab) < n {
-		a.slab = make([]any, 0, slabChunk)
+		a.slab = make([]any, 0, max(a.chunkSize(valueChunk), n))
 	}
 	off := len(a.slab)
 	a.slab = a.slab[:off+n]
@@ -79,6 +94,19 @@ func pushValue(s []any, v any) []any {
 		s = ns
 	}
 	return append(s, v)
+}
+
+// popArray moves stack[base:] into a new array (if err is nil) and cuts
+// the stack back to base, dropping its references.
+func (a *valueAlloc) popArray(stack *[]any, base int, err error) ([]any, error) {
+	var arr []any
+	if err == nil {
+		arr = a.array(len(*stack) - base)
+		copy(arr, (*stack)[base:])
+	}
+	clear((*stack)[base:])
+	*stack = (*stack)[:base]
+	return arr, err
 }
 
 // Scratch buffers larger than these are dropped after the message that
@@ -121,8 +149,6 @@ func (a *valueAlloc) rollback(m allocMark) {
 // the runtime does; interior pointers keep the chunk alive, and a box is
 // never written after it is handed out, which is all an interface needs.
 
-const boxChunk = 64 // values per box chunk
-
 // eface is the layout of an any.
 type eface struct {
 	typ, data unsafe.Pointer
@@ -137,9 +163,9 @@ var (
 	intType    = typeWord(int64(0))
 )
 
-func boxIn[T any](chunk *[]T, typ unsafe.Pointer, v T) any {
+func boxIn[T any](a *valueAlloc, chunk *[]T, typ unsafe.Pointer, v T) any {
 	if len(*chunk) == cap(*chunk) {
-		*chunk = make([]T, 0, boxChunk)
+		*chunk = make([]T, 0, a.chunkSize(valueChunk))
 	}
 	*chunk = append(*chunk, v)
 	return *(*any)(unsafe.Pointer(&eface{typ, unsafe.Pointer(&(*chunk)[len(*chunk)-1])}))
@@ -149,23 +175,23 @@ func (a *valueAlloc) boxString(s string) any {
 	if s == "" {
 		return ""
 	}
-	return boxIn(&a.strs, stringType, s)
+	return boxIn(a, &a.strs, stringType, s)
 }
 
 func (a *valueAlloc) boxArray(x []any) any {
 	if len(x) == 0 {
 		return emptyArray
 	}
-	return boxIn(&a.arrs, arrayType, x)
+	return boxIn(a, &a.arrs, arrayType, x)
 }
 
-func (a *valueAlloc) boxFloat(f float64) any { return boxIn(&a.floats, floatType, f) }
+func (a *valueAlloc) boxFloat(f float64) any { return boxIn(a, &a.floats, floatType, f) }
 
 func (a *valueAlloc) boxInt(i int64) any {
 	if i >= smallIntMin && i <= smallIntMax {
 		return smallInts[i-smallIntMin]
 	}
-	return boxIn(&a.ints, intType, i)
+	return boxIn(a, &a.ints, intType, i)
 }
 
 // boxUint applies the value model to an unsigned integer: int64 when it
