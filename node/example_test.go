@@ -77,7 +77,7 @@ func ExampleNode_MonKill() {
 
 // A seed runs the global service; nodes register ports in database
 // families and monitor them. (Here both are one node, its own seed.)
-func ExampleNode_DbMon() {
+func ExampleNode_DBMon() {
 	l, _ := net.Listen("tcp", "127.0.0.1:0")
 	addr := l.Addr().String()
 	l.Close()
@@ -86,13 +86,13 @@ func ExampleNode_DbMon() {
 	defer seed.Close()
 
 	changes := make(chan string, 10)
-	seed.DbMon("eg_receivers", func(family map[string]any, added, changed, deleted []string) {
+	seed.DBMon("eg_receivers", func(family map[string]any, added, changed, deleted []string) {
 		changes <- fmt.Sprintf("%d receivers, added %d, deleted %d", len(family), len(added), len(deleted))
 	})
 	fmt.Println(<-changes) // the first call comes even when the family is empty
 
 	receiver := seed.NewPort(func(*node.Port, []any) {})
-	seed.DbReg("eg_receivers", receiver.ID(), nil)
+	seed.DBReg("eg_receivers", receiver.ID(), nil)
 	fmt.Println(<-changes)
 	receiver.Kil()
 	fmt.Println(<-changes)

@@ -150,15 +150,15 @@ func (n *Node) bind() error {
 // dispatch goroutine ends. It never waits on a peer (sockets are closed,
 // not drained) and is safe to call more than once.
 //
-// Close is authoritative. Every call blocked in the node (Cal, DbFamily,
-// DbKeys, DbValues, GrpGet) returns an error matching ErrClosed, and after
+// Close is authoritative. Every call blocked in the node (Cal, DBFamily,
+// DBKeys, DBValues, GrpGet) returns an error matching ErrClosed, and after
 // Close:
-//   - Snd, Kil, MonFunc, MonKill, MonSend, DbSet, DbReg, GrpReg, CalFunc,
+//   - Snd, Kil, MonFunc, MonKill, MonSend, DBSet, DBReg, GrpReg, CalFunc,
 //     Cal, Spawn, Connect, Start and the blocking queries return ErrClosed;
 //   - NewPort returns a port that does not exist (Alive is false, messages
 //     to it are dropped), Port.Rcv and Port.Default change nothing that
 //     will ever run;
-//   - DbDel, DbMon, GrpMon, MonNodes, the *Func queries, After, AfterFunc,
+//   - DBDel, DBMon, GrpMon, MonNodes, the *Func queries, After, AfterFunc,
 //     Register and AddAddress are no-ops: their callbacks never run.
 func (n *Node) Close() error {
 	n.once.Do(func() {
