@@ -504,7 +504,7 @@ func TestCallsAfterCloseAreRefused(t *testing.T) {
 	if _, err := n.Cal(context.Background(), p.ID(), "x"); !errors.Is(err, ErrClosed) {
 		t.Errorf("Cal after Close: %v", err)
 	}
-	if _, err := n.CalFunc(p.ID(), nil, func([]any) {}, 0); !errors.Is(err, ErrClosed) {
+	if _, err := n.CalFunc(0, p.ID(), func([]any, error) {}); !errors.Is(err, ErrClosed) {
 		t.Errorf("CalFunc after Close: %v", err)
 	}
 	if _, err := n.Spawn("other", "X::y"); !errors.Is(err, ErrClosed) {

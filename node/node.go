@@ -159,7 +159,8 @@ func (n *Node) bind() error {
 //     to it are dropped), Port.Rcv and Port.Default change nothing that
 //     will ever run;
 //   - DBDel, DBMon, GrpMon, MonNodes, the *Func queries, After, AfterFunc,
-//     Register and AddAddress are no-ops: their callbacks never run.
+//     Register and AddAddress are no-ops: their callbacks never run (After
+//     and AfterFunc return a stopped Timer).
 func (n *Node) Close() error {
 	n.once.Do(func() {
 		n.cancel()
