@@ -23,6 +23,8 @@ package node
 //     and write state. Taken under remote.mu. Only the writer goroutine
 //     waits on cond, for an inline write to end, which never blocks.
 //  5. loop.mu (loop.go): the dispatch queue. A leaf: posting never waits.
+//  6. Node.traceMu (trace.go): held for one Write of a formatted line to
+//     Config.Trace, and never while holding any lock above. A leaf.
 //
 // Without a mutex:
 //   - Node.remoteCache (sync.Map) mirrors Node.remotes for lock-free

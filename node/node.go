@@ -69,6 +69,8 @@ type Node struct {
 	gdb   globalDB    // dispatch goroutine only
 	seeds seedState   // dispatch goroutine only
 	stats nodeStats   // atomics (stats.go)
+
+	traceMu sync.Mutex // serialises writes to cfg.Trace; a leaf (trace.go)
 }
 
 // New creates a node. It does not listen or connect yet: call Start.
