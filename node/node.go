@@ -196,10 +196,11 @@ func (n *Node) nextName() string {
 
 // Snd sends a message to a port, local or remote, asynchronously. Messages
 // from one sender to one node arrive in order. A message to a port that
-// does not exist is dropped silently, as in Perl; use Mon to learn about
-// dead ports. Snd never waits on the peer: a peer that does not keep up
-// loses its connection at Config.MaxSendQueue, as a transport error that
-// monitors of its ports hear.
+// does not exist is dropped silently, as in Perl; use MonFunc, MonKill or
+// MonSend to learn about dead ports. Snd never waits on a peer (nor on a
+// handler): a message to another node is queued for its connection, and a
+// peer that does not keep up loses its connection once Config.MaxSendQueue
+// is reached, as a transport error that monitors of its ports hear.
 func (n *Node) Snd(portID string, msg ...any) error {
 	nodeID, port := splitPort(portID)
 	if nodeID == "" {
