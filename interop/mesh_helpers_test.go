@@ -514,16 +514,6 @@ func (p *tutProc) kill() {
 	syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
 }
 
-// waitExit waits for the program to end.
-func (p *tutProc) waitExit(ctx context.Context) {
-	p.t.Helper()
-	select {
-	case <-p.done:
-	case <-ctx.Done():
-		p.t.Fatalf("%s did not exit", p.name)
-	}
-}
-
 // tutHome writes the rc file every tutorial program of one mesh reads:
 // the test secret, the given seeds, binds 127.0.0.1:0, all as global
 // settings, so that the default profile (the host name) gets them, as the
