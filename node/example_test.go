@@ -128,3 +128,36 @@ func ExampleNode_Spawn() {
 	fmt.Println(reply, err)
 	// Output: [hello world] <nil>
 }
+
+// Inside a handler, which must not block, CalFunc replaces Cal: the
+// callback runs on the dispatch goroutine with the reply or with the
+// error Cal would have returned.
+func ExampleNode_CalFunc() {
+	n, _ := node.New(node.Config{NodeID: "example"})
+	defer n.Close()
+
+	adder := n.NewPort(func(self *node.Port, args []any) {
+		a, b := node.Args(args).IntOr(0, 0), node.Args(args).IntOr(1, 0)
+		n.Snd(args[len(args)-1].(string), a+b)
+	})
+	done := make(chan string)
+	front := n.NewPort(func(self *node.Port, args []any) {
+		n.CalFunc(time.Second, adder.ID(), func(reply []any, err error) {
+			done <- fmt.Sprint(reply, err)
+		}, args...)
+	})
+	n.Snd(front.ID(), 2, "40") // Perl sends numbers as strings at times
+
+	fmt.Println(<-done)
+	// Output: [42] <nil>
+}
+
+// AfterFunc's Timer cancels the call if stopped in time.
+func ExampleNode_AfterFunc() {
+	n, _ := node.New(node.Config{NodeID: "example"})
+	defer n.Close()
+
+	t := n.AfterFunc(time.Hour, func() { fmt.Println("too late") })
+	fmt.Println("stopped:", t.Stop())
+	// Output: stopped: true
+}
