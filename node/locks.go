@@ -33,6 +33,8 @@ package node
 //     a connection's reader, the dispatch loop and the heartbeat timer.
 //   - conn.wake, conn.room and loop.wake are 1-buffered channels that are
 //     only ever sent to with select/default; conn.done is closed once.
+//   - Timer.done (atomic.Bool, timer.go) decides once between an After or
+//     AfterFunc callback and Timer.Stop.
 //   - Node.once, Guard.once, monitor.once (sync.Once) run callbacks once;
 //     they are not held across anything that waits.
 //   - Node.wg counts the node's goroutines; Close waits for them after
