@@ -87,7 +87,12 @@ type Config struct {
 
 	Logger *slog.Logger // default slog.Default()
 	// Trace, when set, receives Perl-style "SND node <- [...]" and
-	// "RCV node -> [...]" lines (PERL_ANYEVENT_MP_TRACE=1).
+	// "RCV node -> [...]" lines (PERL_ANYEVENT_MP_TRACE=1). Senders and
+	// connection readers trace from their own goroutines; the node
+	// serialises the writes (one Write per line, never two at once), so
+	// the writer needs no locking. Each Write runs on the sending or
+	// receiving goroutine, so a slow writer slows messaging: give it a
+	// buffer or a file, not something that waits on the network.
 	Trace io.Writer
 
 	// Added for issue 11 (operating a mixed mesh):

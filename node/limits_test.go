@@ -467,7 +467,7 @@ func TestCloseEndsBlockedCalls(t *testing.T) {
 		errs <- err
 	}()
 	go func() {
-		_, err := n.DbFamily(context.Background(), "family") // no master: never answered
+		_, err := n.DBFamily(context.Background(), "family") // no master: never answered
 		errs <- err
 	}()
 	time.Sleep(50 * time.Millisecond) // let both block
@@ -498,13 +498,13 @@ func TestCallsAfterCloseAreRefused(t *testing.T) {
 	if _, err := n.MonFunc(p.ID(), func([]any) {}); !errors.Is(err, ErrClosed) {
 		t.Errorf("MonFunc after Close: %v", err)
 	}
-	if _, err := n.DbSet("family", "key", 1); !errors.Is(err, ErrClosed) {
-		t.Errorf("DbSet after Close: %v", err)
+	if _, err := n.DBSet("family", "key", 1); !errors.Is(err, ErrClosed) {
+		t.Errorf("DBSet after Close: %v", err)
 	}
 	if _, err := n.Cal(context.Background(), p.ID(), "x"); !errors.Is(err, ErrClosed) {
 		t.Errorf("Cal after Close: %v", err)
 	}
-	if _, err := n.CalFunc(p.ID(), nil, func([]any) {}, 0); !errors.Is(err, ErrClosed) {
+	if _, err := n.CalFunc(0, p.ID(), func([]any, error) {}); !errors.Is(err, ErrClosed) {
 		t.Errorf("CalFunc after Close: %v", err)
 	}
 	if _, err := n.Spawn("other", "X::y"); !errors.Is(err, ErrClosed) {
@@ -513,8 +513,8 @@ func TestCallsAfterCloseAreRefused(t *testing.T) {
 	if _, err := n.Connect(context.Background(), "127.0.0.1:1"); !errors.Is(err, ErrClosed) {
 		t.Errorf("Connect after Close: %v", err)
 	}
-	if _, err := n.DbKeys(context.Background(), "family"); !errors.Is(err, ErrClosed) {
-		t.Errorf("DbKeys after Close: %v", err)
+	if _, err := n.DBKeys(context.Background(), "family"); !errors.Is(err, ErrClosed) {
+		t.Errorf("DBKeys after Close: %v", err)
 	}
 	if q := n.NewPort(func(*Port, []any) {}); q.Alive() {
 		t.Error("NewPort after Close made a live port")
