@@ -1,0 +1,243 @@
+// Command meshbench measures every AEMP path side by side in one run and
+// prints a table: one-way throughput Go->Go, Go->Perl, Perl->Go and
+// Perl->Perl (JSON and CBOR) with the receiver's own CPU time per message,
+// the same frames over plain TCP as the reference, and round trips
+// between two processes (Go, Perl, raw TCP). Every sender and receiver is
+// its own OS process on 127.0.0.1; the Go ones are this binary re-executed
+// as `meshbench child <role>`. Paths run interleaved (A B C ... A B C ...)
+// for -rounds rounds, so that load on a shared machine spreads over all of
+// them, and each row shows min / median / max; ratios are taken within a
+// round, then summarised the same way.
+//
+//	go run ./interop/meshbench                      # everything, 3 rounds
+//	go run ./interop/meshbench -only perl-go,perl-perl -framing json -rounds 5
+//	go run ./interop/meshbench -json > bench.json   # machine-readable
+//
+// The Perl paths need Perl AnyEvent::MP 2.02 (`perl -MAnyEvent::MP`); without
+// it they are skipped with one line saying so.
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/aemp-go/aemp-go/interop"
+	"github.com/aemp-go/aemp-go/protocol"
+)
+
+func main() {
+	if len(os.Args) > 1 && os.Args[1] == "child" {
+		os.Exit(runChild(os.Args[2:]))
+	}
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-sig
+		stopAll()
+		os.Exit(130)
+	}()
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// options are the command-line flags.
+type options struct {
+	rounds       int
+	n            int // messages per one-way run with a Perl process
+	nGo          int // messages per Go->Go run
+	nRaw         int // frames per raw TCP run
+	rttN         int
+	rttWarm      int
+	framings     []string
+	only         []string
+	jsonOut      bool
+	window       int
+	gomaxprocs   int
+	cpuprofile   string
+	timeout      time.Duration
+	startTimeout time.Duration
+
+	exe  string // the binary the Go children run
+	perl string // "" when the Perl paths are skipped
+}
+
+func parseFlags(args []string, stderr io.Writer) (*options, error) {
+	o := &options{startTimeout: 15 * time.Second}
+	fs := flag.NewFlagSet("meshbench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.IntVar(&o.rounds, "rounds", 3, "interleaved rounds (every selected path once per round)")
+	fs.IntVar(&o.n, "n", 200_000, "messages per one-way run that involves Perl")
+	fs.IntVar(&o.nGo, "n-go", 2_000_000, "messages per Go->Go one-way run")
+	fs.IntVar(&o.nRaw, "n-raw", 20_000_000, "frames per raw TCP run")
+	fs.IntVar(&o.rttN, "rtt-n", 20_000, "round trips per round-trip run")
+	fs.IntVar(&o.rttWarm, "rtt-warm", 1_000, "untimed round trips before each round-trip run")
+	framing := fs.String("framing", "json,cbor", "framings to run, comma-separated")
+	only := fs.String("only", "", "run only these paths, comma-separated: "+pathNames()+
+		" (a prefix before '-' selects a group: rtt, go, perl)")
+	fs.BoolVar(&o.jsonOut, "json", false, "print every result and the summary as JSON instead of the table")
+	fs.IntVar(&o.window, "window", 100_000, "Go senders wait for an acknowledgement (a ping) of all but the last window of this many messages (0: never), so a Go sender never queues more than two windows")
+	fs.IntVar(&o.gomaxprocs, "gomaxprocs", 0, "GOMAXPROCS of the Go processes (0: Go's default)")
+	fs.StringVar(&o.cpuprofile, "cpuprofile", "", "directory for CPU profiles of the Go receivers' receive windows")
+	fs.DurationVar(&o.timeout, "timeout", 3*time.Minute, "longest wait for one run to finish")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	if o.rounds < 1 || o.n < 2 || o.nGo < 2 || o.nRaw < 2 || o.rttN < 1 {
+		return nil, fmt.Errorf("-rounds must be at least 1, -n, -n-go and -n-raw at least 2, -rtt-n at least 1")
+	}
+	for _, f := range strings.Split(*framing, ",") {
+		if _, err := protocol.Appender(f); err != nil {
+			return nil, fmt.Errorf("-framing: %w", err)
+		}
+		o.framings = append(o.framings, f)
+	}
+	if *only != "" {
+		o.only = strings.Split(*only, ",")
+		for _, name := range o.only {
+			found := false
+			for _, p := range paths {
+				found = found || p.selected([]string{name})
+			}
+			if !found {
+				return nil, fmt.Errorf("-only: no path %q (paths: %s)", name, pathNames())
+			}
+		}
+	}
+	if o.cpuprofile != "" {
+		if err := os.MkdirAll(o.cpuprofile, 0o755); err != nil {
+			return nil, err
+		}
+	}
+	return o, nil
+}
+
+func pathNames() string {
+	var names []string
+	for _, p := range paths {
+		names = append(names, p.name)
+	}
+	return strings.Join(names, ", ")
+}
+
+// run is the orchestrator: it measures every selected path and framing
+// once per round, in the same order each round, and prints the summary.
+func run(args []string, stdout, stderr io.Writer) int {
+	o, err := parseFlags(args, stderr)
+	if err != nil {
+		if err != flag.ErrHelp {
+			fmt.Fprintln(stderr, "meshbench:", err)
+		}
+		return 2
+	}
+	if o.exe == "" {
+		if o.exe, err = os.Executable(); err != nil {
+			fmt.Fprintln(stderr, "meshbench:", err)
+			return 1
+		}
+	}
+	var todo []path
+	skipPerl := ""
+	for _, p := range paths {
+		if !p.selected(o.only) {
+			continue
+		}
+		if p.usesPerl() && o.perl == "" && skipPerl == "" {
+			o.perl, skipPerl = interop.FindPerl()
+		}
+		if p.usesPerl() && skipPerl != "" {
+			continue
+		}
+		todo = append(todo, p)
+	}
+	if skipPerl != "" {
+		fmt.Fprintf(stderr, "meshbench: Perl paths skipped: %s\n", skipPerl)
+	}
+	env := environment(o)
+	fmt.Fprintf(stderr, "meshbench: %s\n", env.String())
+	var results []*result
+	failed := false
+	for round := 1; round <= o.rounds; round++ {
+		for _, p := range todo {
+			for _, f := range o.framings {
+				r, err := o.measure(p, f, round)
+				if err != nil {
+					fmt.Fprintf(stderr, "meshbench: round %d %s %s: %v\n", round, p.name, f, err)
+					failed = true
+					continue
+				}
+				fmt.Fprintf(stderr, "meshbench: round %d %-9s %-4s %s\n", round, p.name, f, r.brief())
+				results = append(results, r)
+			}
+		}
+	}
+	env.LoadAfter = loadAvg()
+	s := summarise(o, todo, results)
+	if o.jsonOut {
+		e := json.NewEncoder(stdout)
+		e.SetIndent("", "  ")
+		e.Encode(struct {
+			Env     *runEnv   `json:"env"`
+			Rows    []row     `json:"rows"`
+			Ratios  []ratio   `json:"ratios"`
+			Results []*result `json:"results"`
+		}{env, s.rows, s.ratios, results})
+	} else {
+		s.print(stdout, env)
+	}
+	if failed {
+		return 1
+	}
+	return 0
+}
+
+// runEnv describes the conditions of a run.
+type runEnv struct {
+	Rounds     int      `json:"rounds"`
+	CPUs       int      `json:"cpus"`
+	GOMAXPROCS int      `json:"gomaxprocs"` // 0: Go's default (CPUs)
+	Window     int      `json:"window"`
+	Framings   []string `json:"framings"`
+	LoadBefore string   `json:"load_before"`
+	LoadAfter  string   `json:"load_after"`
+	Perl       string   `json:"perl,omitempty"`
+}
+
+func environment(o *options) *runEnv {
+	return &runEnv{Rounds: o.rounds, CPUs: runtime.NumCPU(), GOMAXPROCS: o.gomaxprocs, Window: o.window,
+		Framings: o.framings, LoadBefore: loadAvg(), Perl: o.perl}
+}
+
+func (e *runEnv) String() string {
+	procs := "default"
+	if e.GOMAXPROCS > 0 {
+		procs = fmt.Sprint(e.GOMAXPROCS)
+	}
+	s := fmt.Sprintf("%d rounds interleaved, %d CPUs, GOMAXPROCS %s, load %s", e.Rounds, e.CPUs, procs, e.LoadBefore)
+	if e.LoadAfter != "" {
+		s += " (after: " + e.LoadAfter + ")"
+	}
+	return s
+}
+
+// loadAvg returns the 1, 5 and 15 minute load averages.
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "?"
+	}
+	return strings.Join(f[:3], " ")
+}

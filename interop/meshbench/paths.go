@@ -1,0 +1,259 @@
+package main
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aemp-go/aemp-go/interop"
+)
+
+// kind is what a path measures.
+type kind string
+
+const (
+	oneWay kind = "oneway" // msgs/s and receiver CPU, sender and receiver nodes
+	rawWay kind = "raw"    // frames/s of the same bytes over plain TCP
+	rtt    kind = "rtt"    // round trips between two processes
+)
+
+// path is one row of the table (per framing).
+type path struct {
+	name     string // what -only selects
+	kind     kind
+	sender   string // "go" or "perl"
+	receiver string
+}
+
+// paths lists every path in the order they run within a round.
+var paths = []path{
+	{"go-go", oneWay, "go", "go"},
+	{"go-perl", oneWay, "go", "perl"},
+	{"perl-go", oneWay, "perl", "go"},
+	{"perl-perl", oneWay, "perl", "perl"},
+	{"raw", rawWay, "go", "go"},
+	{"rtt-go", rtt, "go", "go"},
+	{"rtt-perl", rtt, "perl", "perl"},
+	{"rtt-raw", rtt, "raw", "raw"},
+}
+
+func (p path) usesPerl() bool { return p.sender == "perl" || p.receiver == "perl" }
+
+// label is the row name in the table.
+func (p path) label() string {
+	switch p.kind {
+	case rawWay:
+		return "raw TCP"
+	case rtt:
+		return strings.TrimPrefix(p.name, "rtt-") + "<->" + strings.TrimPrefix(p.name, "rtt-")
+	}
+	return p.sender + "->" + p.receiver
+}
+
+// selected reports whether -only picks p: by name ("perl-go") or by the
+// part before the dash ("rtt" picks every round trip).
+func (p path) selected(only []string) bool {
+	if len(only) == 0 {
+		return true
+	}
+	for _, o := range only {
+		if o == p.name || strings.HasPrefix(p.name, o+"-") {
+			return true
+		}
+	}
+	return false
+}
+
+// result is one measurement: one path, one framing, one round.
+type result struct {
+	Path    string `json:"path"`
+	Framing string `json:"framing"`
+	Round   int    `json:"round"`
+	// one way and raw: messages (frames) counted at the receiver and the
+	// window from the first to the last; the rate is over the messages
+	// after the first
+	Msgs    int     `json:"msgs,omitempty"`
+	Seconds float64 `json:"seconds,omitempty"`
+	Rate    float64 `json:"msgs_per_s,omitempty"`
+	// the receiver's own CPU time (user + system) and context switches
+	// over the window
+	CPUPerMsg float64 `json:"recv_cpu_ns_per_msg,omitempty"`
+	Vol       int64   `json:"recv_voluntary_cs,omitempty"`
+	Invol     int64   `json:"recv_nonvoluntary_cs,omitempty"`
+	// round trips, microseconds
+	RTTs int     `json:"rtts,omitempty"`
+	Mean float64 `json:"rtt_mean_us,omitempty"`
+	P50  float64 `json:"rtt_p50_us,omitempty"`
+	P99  float64 `json:"rtt_p99_us,omitempty"`
+	Max  float64 `json:"rtt_max_us,omitempty"`
+}
+
+// pair is the processes of one measurement.
+type pair struct{ receiver, sender *proc }
+
+func (pr *pair) stop() {
+	for _, p := range []*proc{pr.sender, pr.receiver} {
+		if p != nil {
+			p.stop()
+		}
+	}
+}
+
+// measure runs one path with one framing once.
+func (o *options) measure(p path, framing string, round int) (*result, error) {
+	r := &result{Path: p.name, Framing: framing, Round: round}
+	var pr pair
+	defer pr.stop()
+	n := o.n
+	switch {
+	case p.kind == rawWay:
+		n = o.nRaw
+	case p.sender == "go" && p.receiver == "go":
+		n = o.nGo
+	}
+	if p.kind == rtt {
+		n = 0
+	}
+	if err := o.startPair(&pr, p, framing, n, round); err != nil {
+		return nil, err
+	}
+	if p.kind != rawWay && p.sender != "raw" { // raw TCP has nothing to warm up
+		if err := warm(&pr); err != nil {
+			return nil, err
+		}
+	}
+	switch p.kind {
+	case rtt:
+		if o.rttWarm > 0 {
+			if _, err := o.roundTrips(&pr, o.rttWarm); err != nil {
+				return nil, err
+			}
+		}
+		f, err := o.roundTrips(&pr, o.rttN)
+		if err != nil {
+			return nil, err
+		}
+		r.RTTs, r.Mean, r.P50, r.P99, r.Max = o.rttN, f[0], f[1], f[2], f[3]
+		return r, nil
+	default:
+		f, err := o.ask(pr.sender, fmt.Sprintf("send %d", n), pr.receiver, "done ")
+		if err != nil {
+			return nil, err
+		}
+		r.Msgs, r.Seconds = int(f[0]), f[1]
+		if r.Msgs < 2 || r.Seconds <= 0 {
+			return nil, fmt.Errorf("%s: window too small to measure: %v", pr.receiver.name, f)
+		}
+		r.Rate = float64(r.Msgs-1) / r.Seconds
+		r.CPUPerMsg = f[2] * 1e9 / float64(r.Msgs-1)
+		r.Vol, r.Invol = int64(f[3]), int64(f[4])
+		return r, nil
+	}
+}
+
+// startPair starts the receiver (a node with port recv#bench, or a raw
+// TCP listener) and then the sender connected to it.
+func (o *options) startPair(pr *pair, p path, framing string, n, round int) error {
+	raddr, err := freeAddr()
+	if err != nil {
+		return err
+	}
+	saddr, err := freeAddr()
+	if err != nil {
+		return err
+	}
+	nflag := "-n=" + strconv.Itoa(n)
+	switch {
+	case p.kind == rawWay:
+		pr.receiver, err = o.startGo("rawrecv", "-addr="+raddr, "-framing="+framing, nflag)
+	case p.kind == rtt && p.receiver == "raw":
+		pr.receiver, err = o.startGo("rawpong", "-addr="+raddr, "-framing="+framing)
+	case p.receiver == "go":
+		flags := []string{"-addr=" + raddr, "-framing=" + framing, nflag}
+		if o.cpuprofile != "" && n > 0 {
+			flags = append(flags, fmt.Sprintf("-cpuprofile=%s/%s-%s-%d.pprof", o.cpuprofile, p.name, framing, round))
+		}
+		pr.receiver, err = o.startGo("recv", flags...)
+	default:
+		pr.receiver, err = o.startPerl("meshbench_recv.pl", interop.Spec{NodeID: recvNode, Addr: raddr,
+			Framings: []string{framing}, Args: []string{strconv.Itoa(n)}})
+	}
+	if err != nil {
+		return err
+	}
+	if _, err := pr.receiver.waitLine("ready", o.startTimeout); err != nil {
+		return err
+	}
+	switch {
+	case p.kind == rawWay:
+		pr.sender, err = o.startGo("rawsend", "-seed="+raddr, "-framing="+framing)
+	case p.kind == rtt && p.sender == "raw":
+		pr.sender, err = o.startGo("rawping", "-seed="+raddr, "-framing="+framing)
+	case p.sender == "go":
+		pr.sender, err = o.startGo("send", "-addr="+saddr, "-seed="+raddr, "-framing="+framing,
+			"-window="+strconv.Itoa(o.window))
+	default:
+		pr.sender, err = o.startPerl("meshbench_send.pl", interop.Spec{NodeID: sendNode, Addr: saddr,
+			Framings: []string{framing}, Seeds: []string{raddr}, Args: []string{benchPort}})
+	}
+	if err != nil {
+		return err
+	}
+	_, err = pr.sender.waitLine("ready", o.startTimeout)
+	return err
+}
+
+// warm sends ["warm"] until the receiver saw one: the connection is up
+// and the first message has gone through before anything is timed.
+func warm(pr *pair) error {
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		if err := pr.sender.send("warm"); err != nil {
+			return err
+		}
+		if _, err := pr.receiver.waitLine("warm", 250*time.Millisecond); err == nil {
+			return nil
+		}
+	}
+	return fmt.Errorf("%s never saw a message from %s", pr.receiver.name, pr.sender.name)
+}
+
+// roundTrips runs k round trips and returns mean, p50, p99, max.
+func (o *options) roundTrips(pr *pair, k int) ([]float64, error) {
+	f, err := o.ask(pr.sender, fmt.Sprintf("rtt %d", k), pr.sender, "rtt ")
+	if err != nil {
+		return nil, err
+	}
+	return f[1:], nil
+}
+
+// ask sends cmd to one process and returns the five numbers of the line
+// starting with reply that it or another process prints.
+func (o *options) ask(to *proc, cmd string, from *proc, reply string) ([]float64, error) {
+	if err := to.send(cmd); err != nil {
+		return nil, err
+	}
+	line, err := from.waitLine(reply, o.timeout)
+	if err != nil {
+		return nil, err
+	}
+	return fields(line, 5)
+}
+
+// fields parses "<word> <k numbers>".
+func fields(line string, k int) ([]float64, error) {
+	f := strings.Fields(line)
+	if len(f) != k+1 {
+		return nil, fmt.Errorf("unexpected line %q", line)
+	}
+	v := make([]float64, k)
+	for i, s := range f[1:] {
+		x, err := strconv.ParseFloat(s, 64)
+		if err != nil {
+			return nil, fmt.Errorf("unexpected line %q", line)
+		}
+		v[i] = x
+	}
+	return v, nil
+}

@@ -1,0 +1,58 @@
+#!/usr/bin/perl
+# Sender of interop/meshbench, to the port $ARGV[1]. Commands on stdin:
+#   warm    send ["warm"]
+#   send N  send N x ["test", 123, "payload-string-0123456789"], one snd
+#           each, as a Perl program would; prints "sent N"
+#   rtt N   N ping-pong round trips, one at a time: ["ping", $i, "$NODE#pong"],
+#           answered with ["pong", $i] on port "$NODE#pong"; prints
+#           "rtt N <mean> <p50> <p99> <max>" in microseconds
+use strict;
+use warnings;
+use AnyEvent;
+use AnyEvent::Handle;
+use AnyEvent::MP;
+use Time::HiRes qw(clock_gettime CLOCK_MONOTONIC);
+
+$| = 1;
+configure profile => $ARGV[0];
+my $dst  = $ARGV[1];
+my $pong = "$NODE#pong";
+
+my ($left, $count, $t0, @lat) = (0, 0, 0);
+rcv $pong, pong => sub {
+   push @lat, clock_gettime (CLOCK_MONOTONIC) - $t0;
+   if (--$left > 0) {
+      $t0 = clock_gettime CLOCK_MONOTONIC;
+      snd $dst, ping => $left, $pong;
+      return;
+   }
+   my @s = sort { $a <=> $b } @lat;
+   my $sum = 0;
+   $sum += $_ for @s;
+   printf "rtt %d %.3f %.3f %.3f %.3f\n", $count,
+      map 1e6 * $_, $sum / @s, $s[int ($#s * 0.5)], $s[int ($#s * 0.99)], $s[-1];
+};
+
+my $stdin; $stdin = AnyEvent::Handle->new (
+   fh       => \*STDIN,
+   on_error => sub { exit 0 },
+   on_eof   => sub { exit 0 },
+   on_read  => sub {
+      $_[0]->push_read (line => sub {
+         my ($cmd, $n) = split / /, $_[1];
+         if ($cmd eq "warm") {
+            snd $dst, "warm";
+         } elsif ($cmd eq "send") {
+            snd $dst, test => 123, "payload-string-0123456789" for 1 .. $n;
+            print "sent $n\n";
+         } elsif ($cmd eq "rtt") {
+            ($left, $count, @lat) = ($n, $n);
+            $t0 = clock_gettime CLOCK_MONOTONIC;
+            snd $dst, ping => $left, $pong;
+         }
+      });
+   },
+);
+
+print "ready\n";
+AnyEvent->condvar->recv;
