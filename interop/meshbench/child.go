@@ -28,7 +28,7 @@ import (
 //
 //	receiver prints  ready <port> | warm | done <N> <seconds> <cpu seconds> <voluntary cs> <nonvoluntary cs>
 //	sender reads     warm | send N | rtt N
-//	sender prints    ready | sent N | rtt N <mean> <p50> <p99> <max> (microseconds)
+//	sender prints    ready | sent N <queued bytes> <seconds> <cpu seconds> | rtt N <mean> <p50> <p99> <max> (microseconds)
 
 // Names shared by every path, so that every path carries the same bytes.
 const (
@@ -298,6 +298,7 @@ func goSender(addr, seed, framing string, window int) error {
 			return n.Snd(benchPort, "warm")
 		case "send":
 			acked := int64(0)
+			start := sampleUsage()
 			for i := 1; i <= arg; i++ {
 				if err := n.Snd(benchPort, "test", int64(123), payload); err != nil {
 					return err
@@ -316,7 +317,8 @@ func goSender(addr, seed, framing string, window int) error {
 					}
 				}
 			}
-			printLine("sent %d", arg)
+			end := sampleUsage()
+			printLine("sent %d -1 %.6f %.6f", arg, end.wall.Sub(start.wall).Seconds(), (end.cpu - start.cpu).Seconds())
 		case "rtt":
 			if arg <= 0 {
 				return nil

@@ -61,8 +61,12 @@ type options struct {
 	window       int
 	gomaxprocs   int
 	cpuprofile   string
+	perf         string // perf stat events for the receivers, "" for none
+	variants     []*variant
 	timeout      time.Duration
 	startTimeout time.Duration
+
+	from string // -from: print the summary of a saved -json run
 
 	exe  string // the binary the Go children run
 	perl string // "" when the Perl paths are skipped
@@ -85,6 +89,15 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.IntVar(&o.window, "window", 100_000, "Go senders wait for an acknowledgement (a ping) of all but the last window of this many messages (0: never), so a Go sender never queues more than two windows")
 	fs.IntVar(&o.gomaxprocs, "gomaxprocs", 0, "GOMAXPROCS of the Go processes (0: Go's default)")
 	fs.StringVar(&o.cpuprofile, "cpuprofile", "", "directory for CPU profiles of the Go receivers' receive windows")
+	fs.StringVar(&o.perf, "perf", "", "count these `perf stat` events in each one-way receiver (comma-separated, e.g. context-switches,cpu-migrations,raw_syscalls:sys_enter); needs perf")
+	fs.Func("variant", "also run the Go nodes as `name=[binary] [KEY=value ...]`: another meshbench build and/or environment, in the same rounds, with its own rows and ratios (repeatable)", func(s string) error {
+		v, err := parseVariant(s)
+		if err == nil {
+			o.variants = append(o.variants, v)
+		}
+		return err
+	})
+	fs.StringVar(&o.from, "from", "", "measure nothing: print the table of a run saved with -json")
 	fs.DurationVar(&o.timeout, "timeout", 3*time.Minute, "longest wait for one run to finish")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -139,6 +152,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		return 2
 	}
+	if o.from != "" {
+		return reprint(o, stdout, stderr)
+	}
 	if o.exe == "" {
 		if o.exe, err = os.Executable(); err != nil {
 			fmt.Fprintln(stderr, "meshbench:", err)
@@ -158,6 +174,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 			continue
 		}
 		todo = append(todo, p)
+		if p.hasGoNode() {
+			for _, v := range o.variants {
+				pv := p
+				pv.variant = v
+				todo = append(todo, pv)
+			}
+		}
 	}
 	if skipPerl != "" {
 		fmt.Fprintf(stderr, "meshbench: Perl paths skipped: %s\n", skipPerl)
@@ -171,32 +194,81 @@ func run(args []string, stdout, stderr io.Writer) int {
 			for _, f := range o.framings {
 				r, err := o.measure(p, f, round)
 				if err != nil {
-					fmt.Fprintf(stderr, "meshbench: round %d %s %s: %v\n", round, p.name, f, err)
+					fmt.Fprintf(stderr, "meshbench: round %d %s %s: %v\n", round, p.key(), f, err)
 					failed = true
 					continue
 				}
-				fmt.Fprintf(stderr, "meshbench: round %d %-9s %-4s %s\n", round, p.name, f, r.brief())
+				fmt.Fprintf(stderr, "meshbench: round %d %-9s %-4s %s\n", round, p.key(), f, r.brief())
 				results = append(results, r)
 			}
 		}
 	}
 	env.LoadAfter = loadAvg()
+	report(o, env, todo, results, stdout)
+	if failed {
+		return 1
+	}
+	return 0
+}
+
+// saved is the -json output.
+type saved struct {
+	Env     *runEnv   `json:"env"`
+	Rows    []row     `json:"rows"`
+	Ratios  []ratio   `json:"ratios"`
+	Results []*result `json:"results"`
+}
+
+func report(o *options, env *runEnv, todo []path, results []*result, stdout io.Writer) {
 	s := summarise(o, todo, results)
 	if o.jsonOut {
 		e := json.NewEncoder(stdout)
 		e.SetIndent("", "  ")
-		e.Encode(struct {
-			Env     *runEnv   `json:"env"`
-			Rows    []row     `json:"rows"`
-			Ratios  []ratio   `json:"ratios"`
-			Results []*result `json:"results"`
-		}{env, s.rows, s.ratios, results})
-	} else {
-		s.print(stdout, env)
+		e.Encode(saved{env, s.rows, s.ratios, results})
+		return
 	}
-	if failed {
+	s.print(stdout, env)
+}
+
+// reprint summarises a saved run again (-from).
+func reprint(o *options, stdout, stderr io.Writer) int {
+	b, err := os.ReadFile(o.from)
+	var sv saved
+	if err == nil {
+		err = json.Unmarshal(b, &sv)
+	}
+	if err == nil && sv.Env == nil {
+		err = fmt.Errorf("no \"env\" in %s: not the output of -json", o.from)
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "meshbench:", err)
 		return 1
 	}
+	o.rounds, o.framings, o.variants = sv.Env.Rounds, sv.Env.Framings, nil
+	variants := map[string]*variant{}
+	var todo []path
+	seen := map[string]bool{}
+	for _, r := range sv.Results {
+		if seen[r.Path] {
+			continue
+		}
+		seen[r.Path] = true
+		name, vname, _ := strings.Cut(r.Path, "@")
+		for _, p := range paths {
+			if p.name != name {
+				continue
+			}
+			if vname != "" {
+				if variants[vname] == nil {
+					variants[vname] = &variant{name: vname}
+					o.variants = append(o.variants, variants[vname])
+				}
+				p.variant = variants[vname]
+			}
+			todo = append(todo, p)
+		}
+	}
+	report(o, sv.Env, todo, sv.Results, stdout)
 	return 0
 }
 

@@ -24,31 +24,76 @@ type path struct {
 	kind     kind
 	sender   string // "go" or "perl"
 	receiver string
+	variant  *variant // the Go nodes of this row run a -variant, nil for this build
+}
+
+// variant is another build (or environment) of the Go node processes,
+// measured in the same rounds as this one (-variant).
+type variant struct {
+	name string
+	exe  string   // "" for this binary
+	env  []string // added to the environment, e.g. GOMAXPROCS=1
+}
+
+// parseVariant parses "name=[binary] [KEY=value ...]".
+func parseVariant(s string) (*variant, error) {
+	name, spec, ok := strings.Cut(s, "=")
+	if !ok || name == "" || strings.ContainsAny(name, "@ ") {
+		return nil, fmt.Errorf("-variant %q: want name=[binary] [KEY=value ...]", s)
+	}
+	v := &variant{name: name}
+	for _, f := range strings.Fields(spec) {
+		if strings.Contains(f, "=") {
+			v.env = append(v.env, f)
+		} else if v.exe == "" {
+			v.exe = f
+		} else {
+			return nil, fmt.Errorf("-variant %q: two binaries", s)
+		}
+	}
+	return v, nil
+}
+
+// hasGoNode reports whether a Go node runs in p (what a variant changes).
+func (p path) hasGoNode() bool {
+	return p.kind != rawWay && (p.sender == "go" || p.receiver == "go")
+}
+
+// key names the row: the path, and "@variant" for a variant's.
+func (p path) key() string {
+	if p.variant != nil {
+		return p.name + "@" + p.variant.name
+	}
+	return p.name
 }
 
 // paths lists every path in the order they run within a round.
 var paths = []path{
-	{"go-go", oneWay, "go", "go"},
-	{"go-perl", oneWay, "go", "perl"},
-	{"perl-go", oneWay, "perl", "go"},
-	{"perl-perl", oneWay, "perl", "perl"},
-	{"raw", rawWay, "go", "go"},
-	{"rtt-go", rtt, "go", "go"},
-	{"rtt-perl", rtt, "perl", "perl"},
-	{"rtt-raw", rtt, "raw", "raw"},
+	{"go-go", oneWay, "go", "go", nil},
+	{"go-perl", oneWay, "go", "perl", nil},
+	{"perl-go", oneWay, "perl", "go", nil},
+	{"perl-perl", oneWay, "perl", "perl", nil},
+	{"raw", rawWay, "go", "go", nil},
+	{"rtt-go", rtt, "go", "go", nil},
+	{"rtt-perl", rtt, "perl", "perl", nil},
+	{"rtt-raw", rtt, "raw", "raw", nil},
 }
 
 func (p path) usesPerl() bool { return p.sender == "perl" || p.receiver == "perl" }
 
 // label is the row name in the table.
 func (p path) label() string {
+	l := p.sender + "->" + p.receiver
 	switch p.kind {
 	case rawWay:
-		return "raw TCP"
+		l = "raw TCP"
 	case rtt:
-		return strings.TrimPrefix(p.name, "rtt-") + "<->" + strings.TrimPrefix(p.name, "rtt-")
+		l = strings.TrimPrefix(p.name, "rtt-") + "<->" + strings.TrimPrefix(p.name, "rtt-")
 	}
-	return p.sender + "->" + p.receiver
+	if p.variant != nil {
+		l += " [" + p.variant.name + "]"
+	}
+	return l
 }
 
 // selected reports whether -only picks p: by name ("perl-go") or by the
@@ -87,6 +132,16 @@ type result struct {
 	P50  float64 `json:"rtt_p50_us,omitempty"`
 	P99  float64 `json:"rtt_p99_us,omitempty"`
 	Max  float64 `json:"rtt_max_us,omitempty"`
+	// a Perl sender: bytes still in its write buffer when its send loop
+	// ended (0: each message went out in its own write)
+	SenderQueued int64 `json:"sender_queued_bytes,omitempty"`
+	// a Perl sender: how long its send loop took (when it is the
+	// bottleneck, about the receive window)
+	SenderSeconds float64 `json:"sender_loop_seconds,omitempty"`
+	// the sender's CPU time (user + system) over its send loop, per message
+	SenderCPUPerMsg float64 `json:"sender_cpu_ns_per_msg,omitempty"`
+	// -perf: the receiver's counts from `perf stat`, per 1000 messages
+	Perf map[string]float64 `json:"recv_perf_per_1k_msgs,omitempty"`
 }
 
 // pair is the processes of one measurement.
@@ -102,8 +157,9 @@ func (pr *pair) stop() {
 
 // measure runs one path with one framing once.
 func (o *options) measure(p path, framing string, round int) (*result, error) {
-	r := &result{Path: p.name, Framing: framing, Round: round}
+	r := &result{Path: p.key(), Framing: framing, Round: round}
 	var pr pair
+	var err error
 	defer pr.stop()
 	n := o.n
 	switch {
@@ -137,9 +193,28 @@ func (o *options) measure(p path, framing string, round int) (*result, error) {
 		r.RTTs, r.Mean, r.P50, r.P99, r.Max = o.rttN, f[0], f[1], f[2], f[3]
 		return r, nil
 	default:
+		var ps *perfStat
+		if o.perf != "" && p.kind == oneWay {
+			if ps, err = startPerf(o.perf, pr.receiver); err != nil {
+				return nil, err
+			}
+		}
 		f, err := o.ask(pr.sender, fmt.Sprintf("send %d", n), pr.receiver, "done ")
 		if err != nil {
+			if ps != nil {
+				ps.stop()
+			}
 			return nil, err
+		}
+		if ps != nil {
+			counts, err := ps.stop()
+			if err != nil {
+				return nil, err
+			}
+			r.Perf = map[string]float64{}
+			for k, v := range counts {
+				r.Perf[k] = v * 1000 / f[0]
+			}
 		}
 		r.Msgs, r.Seconds = int(f[0]), f[1]
 		if r.Msgs < 2 || r.Seconds <= 0 {
@@ -148,6 +223,14 @@ func (o *options) measure(p path, framing string, round int) (*result, error) {
 		r.Rate = float64(r.Msgs-1) / r.Seconds
 		r.CPUPerMsg = f[2] * 1e9 / float64(r.Msgs-1)
 		r.Vol, r.Invol = int64(f[3]), int64(f[4])
+		if line, err := pr.sender.waitLine("sent ", 10*time.Second); err == nil {
+			if f := strings.Fields(line); len(f) == 5 {
+				r.SenderQueued, _ = strconv.ParseInt(f[2], 10, 64)
+				r.SenderSeconds, _ = strconv.ParseFloat(f[3], 64)
+				cpu, _ := strconv.ParseFloat(f[4], 64)
+				r.SenderCPUPerMsg = cpu * 1e9 / float64(n)
+			}
+		}
 		return r, nil
 	}
 }
@@ -166,15 +249,15 @@ func (o *options) startPair(pr *pair, p path, framing string, n, round int) erro
 	nflag := "-n=" + strconv.Itoa(n)
 	switch {
 	case p.kind == rawWay:
-		pr.receiver, err = o.startGo("rawrecv", "-addr="+raddr, "-framing="+framing, nflag)
+		pr.receiver, err = o.startGo(nil, "rawrecv", "-addr="+raddr, "-framing="+framing, nflag)
 	case p.kind == rtt && p.receiver == "raw":
-		pr.receiver, err = o.startGo("rawpong", "-addr="+raddr, "-framing="+framing)
+		pr.receiver, err = o.startGo(nil, "rawpong", "-addr="+raddr, "-framing="+framing)
 	case p.receiver == "go":
 		flags := []string{"-addr=" + raddr, "-framing=" + framing, nflag}
 		if o.cpuprofile != "" && n > 0 {
-			flags = append(flags, fmt.Sprintf("-cpuprofile=%s/%s-%s-%d.pprof", o.cpuprofile, p.name, framing, round))
+			flags = append(flags, fmt.Sprintf("-cpuprofile=%s/%s-%s-%d.pprof", o.cpuprofile, p.key(), framing, round))
 		}
-		pr.receiver, err = o.startGo("recv", flags...)
+		pr.receiver, err = o.startGo(p.variant, "recv", flags...)
 	default:
 		pr.receiver, err = o.startPerl("meshbench_recv.pl", interop.Spec{NodeID: recvNode, Addr: raddr,
 			Framings: []string{framing}, Args: []string{strconv.Itoa(n)}})
@@ -187,11 +270,11 @@ func (o *options) startPair(pr *pair, p path, framing string, n, round int) erro
 	}
 	switch {
 	case p.kind == rawWay:
-		pr.sender, err = o.startGo("rawsend", "-seed="+raddr, "-framing="+framing)
+		pr.sender, err = o.startGo(nil, "rawsend", "-seed="+raddr, "-framing="+framing)
 	case p.kind == rtt && p.sender == "raw":
-		pr.sender, err = o.startGo("rawping", "-seed="+raddr, "-framing="+framing)
+		pr.sender, err = o.startGo(nil, "rawping", "-seed="+raddr, "-framing="+framing)
 	case p.sender == "go":
-		pr.sender, err = o.startGo("send", "-addr="+saddr, "-seed="+raddr, "-framing="+framing,
+		pr.sender, err = o.startGo(p.variant, "send", "-addr="+saddr, "-seed="+raddr, "-framing="+framing,
 			"-window="+strconv.Itoa(o.window))
 	default:
 		pr.sender, err = o.startPerl("meshbench_send.pl", interop.Spec{NodeID: sendNode, Addr: saddr,

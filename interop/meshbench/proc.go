@@ -153,14 +153,24 @@ func stopAll() {
 	}
 }
 
-// startGo runs the Go child role with flags.
-func (o *options) startGo(role string, flags ...string) (*proc, error) {
-	cmd := exec.Command(o.exe, append([]string{"child", role}, flags...)...)
+// startGo runs the Go child role with flags, from the variant's binary
+// and environment when v is not nil.
+func (o *options) startGo(v *variant, role string, flags ...string) (*proc, error) {
+	exe := o.exe
+	if v != nil && v.exe != "" {
+		exe = v.exe
+	}
+	cmd := exec.Command(exe, append([]string{"child", role}, flags...)...)
 	cmd.Env = os.Environ()
 	if o.gomaxprocs > 0 {
 		cmd.Env = append(cmd.Env, fmt.Sprintf("GOMAXPROCS=%d", o.gomaxprocs))
 	}
-	return startProc("go "+role, cmd, "")
+	name := "go " + role
+	if v != nil {
+		cmd.Env = append(cmd.Env, v.env...)
+		name += " [" + v.name + "]"
+	}
+	return startProc(name, cmd, "")
 }
 
 // startPerl runs a meshbench script as the Perl node spec describes, in a

@@ -2,7 +2,11 @@
 # Sender of interop/meshbench, to the port $ARGV[1]. Commands on stdin:
 #   warm    send ["warm"]
 #   send N  send N x ["test", 123, "payload-string-0123456789"], one snd
-#           each, as a Perl program would; prints "sent N"
+#           each, as a Perl program would; prints
+#           "sent N <bytes> <seconds> <cpu seconds>": the bytes then still
+#           queued in the connection's write buffer (0: every message went
+#           out in its own write), the time and the CPU time (user +
+#           system) the loop took
 #   rtt N   N ping-pong round trips, one at a time: ["ping", $i, "$NODE#pong"],
 #           answered with ["pong", $i] on port "$NODE#pong"; prints
 #           "rtt N <mean> <p50> <p99> <max>" in microseconds
@@ -11,7 +15,7 @@ use warnings;
 use AnyEvent;
 use AnyEvent::Handle;
 use AnyEvent::MP;
-use Time::HiRes qw(clock_gettime CLOCK_MONOTONIC);
+use Time::HiRes qw(clock_gettime CLOCK_MONOTONIC CLOCK_PROCESS_CPUTIME_ID);
 
 $| = 1;
 configure profile => $ARGV[0];
@@ -43,8 +47,13 @@ my $stdin; $stdin = AnyEvent::Handle->new (
          if ($cmd eq "warm") {
             snd $dst, "warm";
          } elsif ($cmd eq "send") {
+            my ($t0, $c0) = (clock_gettime (CLOCK_MONOTONIC), clock_gettime (CLOCK_PROCESS_CPUTIME_ID));
             snd $dst, test => 123, "payload-string-0123456789" for 1 .. $n;
-            print "sent $n\n";
+            my ($t1, $c1) = (clock_gettime (CLOCK_MONOTONIC), clock_gettime (CLOCK_PROCESS_CPUTIME_ID));
+            # AnyEvent::MP internals, for this diagnostic only
+            my ($node) = split /#/, $dst;
+            my $hdl = $AnyEvent::MP::Kernel::NODE{$node}{transport}{hdl};
+            printf "sent %d %d %.6f %.6f\n", $n, $hdl ? length $hdl->{wbuf} : -1, $t1 - $t0, $c1 - $c0;
          } elsif ($cmd eq "rtt") {
             ($left, $count, @lat) = ($n, $n);
             $t0 = clock_gettime CLOCK_MONOTONIC;
