@@ -202,7 +202,7 @@ func (c *conn) writeLoop() {
 
 func (c *conn) readLoop() {
 	defer c.n.wg.Done()
-	dec, err := protocol.NewDecoder(c.s.RecvFraming, c.s.Reader)
+	dec, err := protocol.NewDecoder(c.s.RecvFraming, c.recvReader())
 	if err != nil {
 		c.fail(err)
 		return
