@@ -133,7 +133,8 @@ type result struct {
 	P99  float64 `json:"rtt_p99_us,omitempty"`
 	Max  float64 `json:"rtt_max_us,omitempty"`
 	// a Perl sender: bytes still in its write buffer when its send loop
-	// ended (0: each message went out in its own write)
+	// ended (0: each message went out in its own write); -1 for Go
+	// senders, whose queue is not looked at
 	SenderQueued int64 `json:"sender_queued_bytes,omitempty"`
 	// a Perl sender: how long its send loop took (when it is the
 	// bottleneck, about the receive window)
@@ -159,17 +160,15 @@ func (pr *pair) stop() {
 func (o *options) measure(p path, framing string, round int) (*result, error) {
 	r := &result{Path: p.key(), Framing: framing, Round: round}
 	var pr pair
-	var err error
 	defer pr.stop()
 	n := o.n
 	switch {
+	case p.kind == rtt:
+		n = 0 // the receiver counts nothing
 	case p.kind == rawWay:
 		n = o.nRaw
 	case p.sender == "go" && p.receiver == "go":
 		n = o.nGo
-	}
-	if p.kind == rtt {
-		n = 0
 	}
 	if err := o.startPair(&pr, p, framing, n, round); err != nil {
 		return nil, err
@@ -179,60 +178,68 @@ func (o *options) measure(p path, framing string, round int) (*result, error) {
 			return nil, err
 		}
 	}
-	switch p.kind {
-	case rtt:
-		if o.rttWarm > 0 {
-			if _, err := o.roundTrips(&pr, o.rttWarm); err != nil {
-				return nil, err
-			}
-		}
-		f, err := o.roundTrips(&pr, o.rttN)
-		if err != nil {
-			return nil, err
-		}
-		r.RTTs, r.Mean, r.P50, r.P99, r.Max = o.rttN, f[0], f[1], f[2], f[3]
-		return r, nil
-	default:
-		var ps *perfStat
-		if o.perf != "" && p.kind == oneWay {
-			if ps, err = startPerf(o.perf, pr.receiver); err != nil {
-				return nil, err
-			}
-		}
-		f, err := o.ask(pr.sender, fmt.Sprintf("send %d", n), pr.receiver, "done ")
-		if err != nil {
-			if ps != nil {
-				ps.stop()
-			}
-			return nil, err
-		}
-		if ps != nil {
-			counts, err := ps.stop()
-			if err != nil {
-				return nil, err
-			}
-			r.Perf = map[string]float64{}
-			for k, v := range counts {
-				r.Perf[k] = v * 1000 / f[0]
-			}
-		}
-		r.Msgs, r.Seconds = int(f[0]), f[1]
-		if r.Msgs < 2 || r.Seconds <= 0 {
-			return nil, fmt.Errorf("%s: window too small to measure: %v", pr.receiver.name, f)
-		}
-		r.Rate = float64(r.Msgs-1) / r.Seconds
-		r.CPUPerMsg = f[2] * 1e9 / float64(r.Msgs-1)
-		r.Vol, r.Invol = int64(f[3]), int64(f[4])
-		if line, err := pr.sender.waitLine("sent ", 10*time.Second); err == nil {
-			if f := strings.Fields(line); len(f) == 5 {
-				r.SenderQueued, _ = strconv.ParseInt(f[2], 10, 64)
-				r.SenderSeconds, _ = strconv.ParseFloat(f[3], 64)
-				cpu, _ := strconv.ParseFloat(f[4], 64)
-				r.SenderCPUPerMsg = cpu * 1e9 / float64(n)
-			}
-		}
-		return r, nil
+	if p.kind == rtt {
+		return r, o.measureRTT(&pr, r)
 	}
+	return r, o.measureOneWay(&pr, p, n, r)
+}
+
+// measureRTT runs the untimed and then the timed round trips.
+func (o *options) measureRTT(pr *pair, r *result) error {
+	if o.rttWarm > 0 {
+		if _, err := o.roundTrips(pr, o.rttWarm); err != nil {
+			return err
+		}
+	}
+	f, err := o.roundTrips(pr, o.rttN)
+	if err != nil {
+		return err
+	}
+	r.RTTs, r.Mean, r.P50, r.P99, r.Max = o.rttN, f[0], f[1], f[2], f[3]
+	return nil
+}
+
+// measureOneWay has the sender send n messages and reads the receive
+// window from the receiver, and what the sender says about its loop.
+func (o *options) measureOneWay(pr *pair, p path, n int, r *result) error {
+	var ps *perfStat
+	if o.perf != "" && p.kind == oneWay {
+		var err error
+		if ps, err = startPerf(o.perf, pr.receiver); err != nil {
+			return err
+		}
+	}
+	f, err := o.ask(pr.sender, fmt.Sprintf("send %d", n), pr.receiver, "done ")
+	if ps != nil {
+		counts, perr := ps.stop()
+		if err == nil && perr != nil {
+			err = perr
+		}
+		r.Perf = map[string]float64{}
+		for k, v := range counts {
+			r.Perf[k] = v * 1000 / float64(n)
+		}
+	}
+	if err != nil {
+		return err
+	}
+	r.Msgs, r.Seconds = int(f[0]), f[1]
+	if r.Msgs < 2 || r.Seconds <= 0 {
+		return fmt.Errorf("%s: window too small to measure: %v", pr.receiver.name, f)
+	}
+	r.Rate = float64(r.Msgs-1) / r.Seconds
+	r.CPUPerMsg = f[2] * 1e9 / float64(r.Msgs-1)
+	r.Vol, r.Invol = int64(f[3]), int64(f[4])
+	// "sent N <queued bytes> <seconds> <cpu seconds>" (raw senders: "sent N")
+	if line, err := pr.sender.waitLine("sent ", 10*time.Second); err == nil {
+		if f := strings.Fields(line); len(f) == 5 {
+			r.SenderQueued, _ = strconv.ParseInt(f[2], 10, 64)
+			r.SenderSeconds, _ = strconv.ParseFloat(f[3], 64)
+			cpu, _ := strconv.ParseFloat(f[4], 64)
+			r.SenderCPUPerMsg = cpu * 1e9 / float64(n)
+		}
+	}
+	return nil
 }
 
 // startPair starts the receiver (a node with port recv#bench, or a raw

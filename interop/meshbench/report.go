@@ -276,7 +276,10 @@ func (r *result) brief() string {
 	s := fmt.Sprintf("%s msgs/s, recv CPU %.2f µs/msg, cs %d vol %d invol over %d msgs",
 		si(r.Rate), r.CPUPerMsg/1e3, r.Vol, r.Invol, r.Msgs)
 	if r.SenderSeconds > 0 {
-		s += fmt.Sprintf(", sender loop %.3fs, CPU %.2f µs/msg, %d bytes left queued", r.SenderSeconds, r.SenderCPUPerMsg/1e3, r.SenderQueued)
+		s += fmt.Sprintf(", sender loop %.3fs, CPU %.2f µs/msg", r.SenderSeconds, r.SenderCPUPerMsg/1e3)
+	}
+	if r.SenderQueued > 0 {
+		s += fmt.Sprintf(", %d bytes left in the Perl sender's write buffer", r.SenderQueued)
 	}
 	for _, k := range slices.Sorted(maps.Keys(r.Perf)) {
 		s += fmt.Sprintf(", %s %.1f/1k", k, r.Perf[k])
