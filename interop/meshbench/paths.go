@@ -141,8 +141,10 @@ type result struct {
 	SenderSeconds float64 `json:"sender_loop_seconds,omitempty"`
 	// the sender's CPU time (user + system) over its send loop, per message
 	SenderCPUPerMsg float64 `json:"sender_cpu_ns_per_msg,omitempty"`
-	// -perf: the receiver's counts from `perf stat`, per 1000 messages
-	Perf map[string]float64 `json:"recv_perf_per_1k_msgs,omitempty"`
+	// -perf: the receiver's and the sender's counts from `perf stat`, per
+	// 1000 messages
+	Perf       map[string]float64 `json:"recv_perf_per_1k_msgs,omitempty"`
+	SenderPerf map[string]float64 `json:"sender_perf_per_1k_msgs,omitempty"`
 }
 
 // pair is the processes of one measurement.
@@ -202,23 +204,23 @@ func (o *options) measureRTT(pr *pair, r *result) error {
 // measureOneWay has the sender send n messages and reads the receive
 // window from the receiver, and what the sender says about its loop.
 func (o *options) measureOneWay(pr *pair, p path, n int, r *result) error {
-	var ps *perfStat
+	var rps, sps *perfStat
 	if o.perf != "" && p.kind == oneWay {
 		var err error
-		if ps, err = startPerf(o.perf, pr.receiver); err != nil {
+		if rps, err = startPerf(o.perf, pr.receiver); err == nil {
+			sps, err = startPerf(o.perf, pr.sender)
+		}
+		if err != nil {
+			if rps != nil {
+				rps.stop()
+			}
 			return err
 		}
 	}
 	f, err := o.ask(pr.sender, fmt.Sprintf("send %d", n), pr.receiver, "done ")
-	if ps != nil {
-		counts, perr := ps.stop()
-		if err == nil && perr != nil {
-			err = perr
-		}
-		r.Perf = map[string]float64{}
-		for k, v := range counts {
-			r.Perf[k] = v * 1000 / float64(n)
-		}
+	if rps != nil { // both over the same window: until the receiver has all
+		r.Perf, err = perfPer1k(rps, n, err)
+		r.SenderPerf, err = perfPer1k(sps, n, err)
 	}
 	if err != nil {
 		return err
@@ -240,6 +242,20 @@ func (o *options) measureOneWay(pr *pair, p path, n int, r *result) error {
 		}
 	}
 	return nil
+}
+
+// perfPer1k stops ps and returns its counts per 1000 of n messages; err
+// is the error so far, which the first error of perf joins.
+func perfPer1k(ps *perfStat, n int, err error) (map[string]float64, error) {
+	counts, perr := ps.stop()
+	if err == nil {
+		err = perr
+	}
+	per := map[string]float64{}
+	for k, v := range counts {
+		per[k] = v * 1000 / float64(n)
+	}
+	return per, err
 }
 
 // startPair starts the receiver (a node with port recv#bench, or a raw

@@ -42,7 +42,8 @@ type row struct {
 	VolPerK   *stat `json:"recv_voluntary_cs_per_1k_msgs,omitempty"`
 	InvolPerK *stat `json:"recv_nonvoluntary_cs_per_1k_msgs,omitempty"`
 	// -perf counts per 1000 messages
-	Perf map[string]*stat `json:"recv_perf_per_1k_msgs,omitempty"`
+	Perf       map[string]*stat `json:"recv_perf_per_1k_msgs,omitempty"`
+	SenderPerf map[string]*stat `json:"sender_perf_per_1k_msgs,omitempty"`
 	// round trips, microseconds
 	P50  *stat `json:"rtt_p50_us,omitempty"`
 	P99  *stat `json:"rtt_p99_us,omitempty"`
@@ -125,14 +126,8 @@ func summarise(o *options, todo []path, results []*result) *summary {
 				rw.P50, rw.P99, rw.Mean = of(p50), of(p99), of(mean)
 			} else {
 				rw.Rate, rw.CPUPerMsg, rw.SendCPU, rw.VolPerK, rw.InvolPerK = of(rate), of(cpu), of(scpu), of(vol), of(invol)
-				for _, r := range rs {
-					for ev := range r.Perf {
-						if rw.Perf == nil {
-							rw.Perf = map[string]*stat{}
-						}
-						rw.Perf[ev] = of(func(r *result) float64 { return r.Perf[ev] })
-					}
-				}
+				rw.Perf = perfStats(rs, func(r *result) map[string]float64 { return r.Perf }, of)
+				rw.SenderPerf = perfStats(rs, func(r *result) map[string]float64 { return r.SenderPerf }, of)
 			}
 			s.rows = append(s.rows, rw)
 		}
@@ -221,11 +216,32 @@ func (s *summary) print(w io.Writer, env *runEnv) {
 	}
 }
 
-// printPerf prints the median -perf counts of the receivers.
+// perfStats summarises the -perf counts (of the receiver or the sender)
+// of results over the rounds.
+func perfStats(rs []*result, counts func(*result) map[string]float64, of func(pick) *stat) map[string]*stat {
+	var m map[string]*stat
+	for _, r := range rs {
+		for ev := range counts(r) {
+			if m == nil {
+				m = map[string]*stat{}
+			}
+			m[ev] = of(func(r *result) float64 { return counts(r)[ev] })
+		}
+	}
+	return m
+}
+
+// printPerf prints the median -perf counts of the receivers and the
+// senders.
 func (s *summary) printPerf(w io.Writer) {
+	s.printPerfOf(w, "receiver", func(r row) map[string]*stat { return r.Perf })
+	s.printPerfOf(w, "sender", func(r row) map[string]*stat { return r.SenderPerf })
+}
+
+func (s *summary) printPerfOf(w io.Writer, who string, counts func(row) map[string]*stat) {
 	events := map[string]bool{}
 	for _, r := range s.rows {
-		for ev := range r.Perf {
+		for ev := range counts(r) {
 			events[ev] = true
 		}
 	}
@@ -235,18 +251,19 @@ func (s *summary) printPerf(w io.Writer) {
 	evs := slices.Sorted(maps.Keys(events))
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprint(tw, "receiver, per 1k msgs (median)\tframing\t")
+	fmt.Fprintf(tw, "%s, per 1k msgs (median)\tframing\t", who)
 	for _, ev := range evs {
 		fmt.Fprintf(tw, "%s\t", ev)
 	}
 	fmt.Fprintln(tw)
 	for _, r := range s.rows {
-		if r.Perf == nil {
+		m := counts(r)
+		if m == nil {
 			continue
 		}
 		fmt.Fprintf(tw, "%s\t%s\t", r.Label, r.Framing)
 		for _, ev := range evs {
-			if st := r.Perf[ev]; st != nil {
+			if st := m[ev]; st != nil {
 				fmt.Fprintf(tw, "%.1f\t", st.Median)
 			} else {
 				fmt.Fprint(tw, "\t")
