@@ -23,6 +23,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"os/signal"
 	"runtime"
 	"strings"
@@ -66,7 +67,9 @@ type options struct {
 	timeout      time.Duration
 	startTimeout time.Duration
 
-	from string // -from: print the summary of a saved -json run
+	from    string // -from: print the summary of a saved -json run
+	cpus    string // -cpus: taskset CPU list for every process, "" for none
+	taskset string // path of taskset
 
 	exe  string // the binary the Go children run
 	perl string // "" when the Perl paths are skipped
@@ -97,6 +100,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 		}
 		return err
 	})
+	fs.StringVar(&o.cpus, "cpus", "", "run every sender and receiver on these CPUs (`taskset -c LIST`, e.g. 0 for all on one CPU)")
 	fs.StringVar(&o.from, "from", "", "measure nothing: print the table of a run saved with -json")
 	fs.DurationVar(&o.timeout, "timeout", 3*time.Minute, "longest wait for one run to finish")
 	if err := fs.Parse(args); err != nil {
@@ -124,6 +128,12 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 			if !found {
 				return nil, fmt.Errorf("-only: no path %q (paths: %s)", name, pathNames())
 			}
+		}
+	}
+	if o.cpus != "" {
+		var err error
+		if o.taskset, err = exec.LookPath("taskset"); err != nil {
+			return nil, fmt.Errorf("-cpus: %w", err)
 		}
 	}
 	if o.cpuprofile != "" {
@@ -282,11 +292,12 @@ type runEnv struct {
 	LoadBefore string   `json:"load_before"`
 	LoadAfter  string   `json:"load_after"`
 	Perl       string   `json:"perl,omitempty"`
+	Pinned     string   `json:"taskset_cpus,omitempty"` // -cpus
 }
 
 func environment(o *options) *runEnv {
 	return &runEnv{Rounds: o.rounds, CPUs: runtime.NumCPU(), GOMAXPROCS: o.gomaxprocs, Window: o.window,
-		Framings: o.framings, LoadBefore: loadAvg(), Perl: o.perl}
+		Framings: o.framings, LoadBefore: loadAvg(), Perl: o.perl, Pinned: o.cpus}
 }
 
 func (e *runEnv) String() string {
@@ -295,6 +306,9 @@ func (e *runEnv) String() string {
 		procs = fmt.Sprint(e.GOMAXPROCS)
 	}
 	s := fmt.Sprintf("%d rounds interleaved, %d CPUs, GOMAXPROCS %s, load %s", e.Rounds, e.CPUs, procs, e.LoadBefore)
+	if e.Pinned != "" {
+		s = strings.Replace(s, "CPUs,", "CPUs (processes on CPU "+e.Pinned+"),", 1)
+	}
 	if e.LoadAfter != "" {
 		s += " (after: " + e.LoadAfter + ")"
 	}

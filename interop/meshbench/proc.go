@@ -165,6 +165,7 @@ func (o *options) startGo(v *variant, role string, flags ...string) (*proc, erro
 	if o.gomaxprocs > 0 {
 		cmd.Env = append(cmd.Env, fmt.Sprintf("GOMAXPROCS=%d", o.gomaxprocs))
 	}
+	o.pin(cmd)
 	name := "go " + role
 	if v != nil {
 		cmd.Env = append(cmd.Env, v.env...)
@@ -201,11 +202,22 @@ func (o *options) startPerl(script string, spec interop.Spec) (*proc, error) {
 	cmd := exec.Command(o.perl, append([]string{filepath.Join(dir, script), spec.Profile}, spec.Args...)...)
 	cmd.Env = h.Env()
 	cmd.Dir = dir
+	o.pin(cmd)
 	p, err := startProc("perl "+strings.TrimSuffix(script, ".pl"), cmd, dir)
 	if err != nil {
 		os.RemoveAll(dir)
 	}
 	return p, err
+}
+
+// pin makes cmd run under `taskset -c <-cpus>` (taskset execs it, so
+// the pid stays the program's).
+func (o *options) pin(cmd *exec.Cmd) {
+	if o.cpus == "" {
+		return
+	}
+	cmd.Args = append([]string{"taskset", "-c", o.cpus}, cmd.Args...)
+	cmd.Path = o.taskset
 }
 
 // freeAddr returns a 127.0.0.1 address whose port was free a moment ago.
