@@ -347,7 +347,7 @@ func oversizeError(err error, limit int) error {
 
 func (c *conn) readLoop() {
 	defer c.n.wg.Done()
-	dec, err := newConnDecoder(c.s.RecvFraming, recvClock{c, c.r.stats.countIn(c.s.Reader)}, c.n.cfg.MaxMessageSize)
+	dec, err := newConnDecoder(c.s.RecvFraming, recvClock{c, c.r.stats.countIn(c.recvReader())}, c.n.cfg.MaxMessageSize)
 	if err != nil {
 		c.fail(err)
 		return
