@@ -99,6 +99,7 @@ func pendingTo(n *Node, id string) int {
 // healthy peer's node-port requests, UpNodes, NodeIsUp and finally Close
 // all return promptly.
 func TestPeerThatStopsReadingNeverDelaysOthers(t *testing.T) {
+	onTCP(t)
 	n := testNode(t, quietConfig("victim"))
 	rawPeer(t, n, "json") // authenticates as "raw" and never reads
 	other := newTestNode(t, "other", false)
@@ -147,6 +148,7 @@ func TestPeerThatStopsReadingNeverDelaysOthers(t *testing.T) {
 // connection ends as a transport error that names the limit, and the heap
 // stays within a small multiple of the limit.
 func TestSendQueueOverflowEndsConnection(t *testing.T) {
+	onTCP(t)
 	cfg := quietConfig("victim")
 	cfg.MaxSendQueue = 2 << 20
 	n := testNode(t, cfg)
@@ -200,6 +202,7 @@ func equalAny(a, b []any) bool {
 // connection as a transport error naming the stall, even when the queue
 // is far from its limit.
 func TestWriteStallEndsConnection(t *testing.T) {
+	onTCP(t)
 	cfg := quietConfig("victim")
 	cfg.WriteStallTimeout = 300 * time.Millisecond
 	n := testNode(t, cfg)
@@ -219,6 +222,7 @@ func TestWriteStallEndsConnection(t *testing.T) {
 // A peer can make the node relay (["", "snd", port, ...]) into a peer that
 // does not read; the relayed output is bounded like any other.
 func TestRelayIntoNonReaderIsBounded(t *testing.T) {
+	onTCP(t)
 	cfg := quietConfig("victim")
 	cfg.MaxSendQueue = 2 << 20
 	n := testNode(t, cfg)
@@ -262,6 +266,7 @@ func TestRelayIntoNonReaderIsBounded(t *testing.T) {
 // bound lets wait in the dispatch queue. (Counted in messages, not in
 // time: on a loaded machine a 1 ms handler can take far longer.)
 func TestFloodIntoSlowHandlerIsPushedBack(t *testing.T) {
+	onTCP(t)
 	cfg := quietConfig("victim")
 	cfg.MaxRecvQueueLen = 32
 	n := testNode(t, cfg)
@@ -405,10 +410,17 @@ func TestHeartbeatKeepsIdleConnectionUp(t *testing.T) {
 	lost := make(chan []any, 1)
 	a.MonFunc(bp.ID(), func(r []any) { lost <- r })
 	timeRequest(t, a, "b")
+	// probes and answers are the only traffic now: wait for 20 of them,
+	// about 10 heartbeat intervals, over twice the heartbeat timeout
+	exchanged := func() uint64 {
+		return peerOf(t, a.Stats(), "b").MessagesIn + peerOf(t, b.Stats(), "a").MessagesIn
+	}
+	base := exchanged()
+	eventually(t, "20 heartbeat messages", func() bool { return exchanged() >= base+20 })
 	select {
 	case r := <-lost:
 		t.Fatalf("idle connection lost: %v", r)
-	case <-time.After(time.Second): // 20 heartbeat intervals
+	default:
 	}
 	if !a.NodeIsUp("b") || !b.NodeIsUp("a") {
 		t.Fatal("idle connection went down")
@@ -418,6 +430,7 @@ func TestHeartbeatKeepsIdleConnectionUp(t *testing.T) {
 // Nothing is kept per departed peer: many short-lived clients with fresh
 // node IDs (what `aemp-go cal` is) leave the heap where it was.
 func TestDepartedPeersLeaveNothing(t *testing.T) {
+	onTCP(t)
 	n := testNode(t, quietConfig("seed"))
 	addr := n.Binds()[0]
 	connectOnce := func(id string) {
@@ -460,7 +473,8 @@ func TestDepartedPeersLeaveNothing(t *testing.T) {
 // A blocked call ends with ErrClosed when the node closes.
 func TestCloseEndsBlockedCalls(t *testing.T) {
 	n := newTestNode(t, "n", false)
-	silent := n.NewPort(func(*Port, []any) {}) // never replies
+	asked := make(chan []any, 1)
+	silent := n.NewPort(func(_ *Port, m []any) { asked <- m }) // never replies
 	errs := make(chan error, 2)
 	go func() {
 		_, err := n.Cal(context.Background(), silent.ID(), "hello")
@@ -470,7 +484,12 @@ func TestCloseEndsBlockedCalls(t *testing.T) {
 		_, err := n.DbFamily(context.Background(), "family") // no master: never answered
 		errs <- err
 	}()
-	time.Sleep(50 * time.Millisecond) // let both block
+	recv(t, asked) // Cal waits for the reply
+	eventually(t, "DbFamily waits for the master", func() bool {
+		n.mu.Lock()
+		defer n.mu.Unlock()
+		return len(n.g.replies) == 1
+	})
 	within(t, 2*time.Second, "Close", func() { n.Close() })
 	for range 2 {
 		if err := recv(t, errs); !errors.Is(err, ErrClosed) {
@@ -550,7 +569,7 @@ func TestOversizeMessageEndsConnection(t *testing.T) {
 // same limit: a peer that accepts TCP but never finishes the handshake
 // does not make the queue grow without end.
 func TestConnectQueueOverflowEndsAttempt(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := testTransport(t).Listen("127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -605,6 +624,7 @@ func TestConnectQueueOverflowEndsAttempt(t *testing.T) {
 // slow node sends while its reader waits keep the peer from declaring it
 // hung.
 func TestSlowNodeIsNotTakenForHung(t *testing.T) {
+	onTCP(t)
 	mk := func(id string) *Node {
 		cfg := quietConfig(id)
 		cfg.HeartbeatInterval = 100 * time.Millisecond

@@ -51,6 +51,8 @@ func TestLogCatcherReceivesRecords(t *testing.T) {
 	if ts, ok := r[0].(float64); !ok || time.Since(time.UnixMicro(int64(ts*1e6))) > time.Minute {
 		t.Fatalf("time %#v", r[0])
 	}
+	// and the one about the second catcher: both are attached now
+	waitRecord(t, all, "starting to propagate log messages to a#")
 	b.log.Warn("disk almost full", "free", "3 MB", "path", "/var")
 	r = waitRecord(t, warnOnly, "disk almost full")
 	if want := []any{LogTitle, int64(AELevelWarn), `disk almost full free="3 MB" path=/var`}; !reflect.DeepEqual(r[1:], want) {
