@@ -147,8 +147,9 @@ func TestPeerThatStopsReadingNeverDelaysOthers(t *testing.T) {
 // Output to a peer that does not read is bounded: past MaxSendQueue the
 // connection ends as a transport error that names the limit, and the heap
 // stays within a small multiple of the limit.
-func TestSendQueueOverflowEndsConnection(t *testing.T) {
-	onTCP(t)
+func TestSendQueueOverflowEndsConnection(t *testing.T) { onEachTransport(t, testSendQueueOverflow) }
+
+func testSendQueueOverflow(t *testing.T) {
 	cfg := quietConfig("victim")
 	cfg.MaxSendQueue = 2 << 20
 	n := testNode(t, cfg)
@@ -177,8 +178,9 @@ func TestSendQueueOverflowEndsConnection(t *testing.T) {
 	if !equalAny(got, want) {
 		t.Fatalf("monitor reason %v, want %v", got, want)
 	}
-	// bound: the queue (2 MiB) plus socket buffers are not in the heap;
-	// allow 4x the limit for chunk rounding and the garbage of the loop
+	// bound: the queue (2 MiB) and, on the in-memory transport, the
+	// peer's receive buffer (256 KiB; TCP's are not in the heap); allow
+	// 4x the limit for chunk rounding and the garbage of the loop
 	grew := int64(<-peak) - int64(base)
 	if grew > 4*int64(cfg.MaxSendQueue)+(16<<20) {
 		t.Fatalf("heap grew by %d MiB with a send queue limit of 2 MiB", grew>>20)
@@ -201,8 +203,9 @@ func equalAny(a, b []any) bool {
 // A write that makes no progress for WriteStallTimeout ends the
 // connection as a transport error naming the stall, even when the queue
 // is far from its limit.
-func TestWriteStallEndsConnection(t *testing.T) {
-	onTCP(t)
+func TestWriteStallEndsConnection(t *testing.T) { onEachTransport(t, testWriteStall) }
+
+func testWriteStall(t *testing.T) {
 	cfg := quietConfig("victim")
 	cfg.WriteStallTimeout = 300 * time.Millisecond
 	n := testNode(t, cfg)

@@ -39,6 +39,17 @@ func onTCP(tb testing.TB) {
 	tb.Cleanup(func() { testTransports.Delete(tb) })
 }
 
+// onEachTransport runs f once on TCP and once on the in-memory
+// transport: for the limits whose enforcement depends on the transport
+// pushing back (bounded buffers, write deadlines).
+func onEachTransport(t *testing.T, f func(t *testing.T)) {
+	t.Run("tcp", func(t *testing.T) {
+		onTCP(t)
+		f(t)
+	})
+	t.Run("mem", f)
+}
+
 // Two nodes on one MemTransport do what two nodes on TCP do: messages,
 // a remote monitor, a remote kil with its reason, and the monitor of a
 // port on a node that goes away.
