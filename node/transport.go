@@ -2,7 +2,9 @@ package node
 
 import (
 	"context"
+	"io"
 	"net"
+	"syscall"
 
 	"github.com/aemp-go/aemp-go/internal/memnet"
 )
@@ -58,4 +60,43 @@ func (t *MemTransport) Listen(addr string) (net.Listener, error) { return t.nw.L
 // Dial connects to the listener bound to addr.
 func (t *MemTransport) Dial(ctx context.Context, addr string) (net.Conn, error) {
 	return t.nw.Dial(ctx, addr)
+}
+
+// stdSocket tells the standard library's own sockets, whose Write is a
+// plain write(2), from every other conn: TLS, in memory, or a Transport's
+// type that embeds a *net.TCPConn (and so has its SyscallConn and writev)
+// but changes what Write does. Only a stdSocket is written past its
+// Write: inline by senders, with writev by the writer goroutine.
+func stdSocket(nc net.Conn) (syscall.Conn, bool) {
+	switch c := nc.(type) {
+	case *net.TCPConn:
+		return c, true
+	case *net.UnixConn:
+		return c, true
+	}
+	return nil, false
+}
+
+// inlineRawConn returns the descriptor senders may write themselves
+// (conn.writeInline), or nil.
+func inlineRawConn(nc net.Conn) syscall.RawConn {
+	sc, ok := stdSocket(nc)
+	if !ok {
+		return nil
+	}
+	raw, err := sc.SyscallConn()
+	if err != nil {
+		return nil
+	}
+	return raw
+}
+
+// writer is what the writer goroutine writes to: a stdSocket itself (with
+// writev), any other conn only through its Write (net.Buffers would find
+// the writev of an embedded *net.TCPConn and pass that Write by).
+func (c *conn) writer() io.Writer {
+	if _, ok := stdSocket(c.s.Conn); ok {
+		return c.s.Conn
+	}
+	return struct{ io.Writer }{c.s.Conn}
 }

@@ -3,8 +3,10 @@ package node
 import (
 	"context"
 	"errors"
+	"net"
 	"reflect"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -117,5 +119,60 @@ func TestMemTransportRefusesUnknownAddress(t *testing.T) {
 	_, err := n.Connect(context.Background(), "127.0.0.1:9")
 	if err == nil || errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("Connect to nowhere: %v", err)
+	}
+}
+
+// countingConn is a Transport's own conn type that embeds a *net.TCPConn
+// (so it has SyscallConn) and does something in Write.
+type countingConn struct {
+	*net.TCPConn
+	written *atomic.Int64
+}
+
+func (c countingConn) Write(b []byte) (int, error) {
+	n, err := c.TCPConn.Write(b)
+	c.written.Add(int64(n))
+	return n, err
+}
+
+// countingTransport is TCP whose dialled conns count what goes through
+// their Write.
+type countingTransport struct {
+	TCPTransport
+	written atomic.Int64
+}
+
+func (t *countingTransport) Dial(ctx context.Context, addr string) (net.Conn, error) {
+	c, err := t.TCPTransport.Dial(ctx, addr)
+	if err != nil {
+		return nil, err
+	}
+	return countingConn{c.(*net.TCPConn), &t.written}, nil
+}
+
+// A conn type of a Transport is written only through its Write, even when
+// it reaches the socket's descriptor by embedding: senders write inline
+// only to the standard library's sockets.
+func TestTransportConnWrittenThroughItsWrite(t *testing.T) {
+	onTCP(t)
+	ct := &countingTransport{}
+	b := newTestNode(t, "b", true)
+	a := testNode(t, Config{NodeID: "a", Transport: ct})
+	a.AddAddress("b", b.Binds()...)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for i := 0; i < 20; i++ { // idle gaps: each request would be an inline write on a TCPConn
+		if _, err := a.Cal(ctx, "b#", "time"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := a.lockRemote("b")
+	c := r.tr
+	r.mu.Unlock()
+	if c == nil || c.raw != nil {
+		t.Fatalf("connection %v: want no inline writes", c)
+	}
+	if out := peerOf(t, a.Stats(), "b").BytesOut; uint64(ct.written.Load()) < out {
+		t.Fatalf("%d bytes went through the conn's Write, %d were sent after the handshake", ct.written.Load(), out)
 	}
 }
