@@ -40,6 +40,9 @@ type Config struct {
 	// SeedSource, when set, is asked for further seed addresses every time
 	// the node retries its seeds (e.g. DNS SRV records, re-resolved).
 	SeedSource func() []string
+	// Transport dials and listens (see Transport); default TCPTransport.
+	// Tests run meshes in memory: nodes given one NewMemTransport.
+	Transport Transport
 
 	MonitorTimeout  time.Duration // default 30s: handshake timeout, retry cap
 	ConnectInterval time.Duration // default 2s: give up connecting after this
@@ -143,6 +146,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.LogCatcherQueue <= 0 {
 		c.LogCatcherQueue = DefaultLogCatcherQueue
+	}
+	if c.Transport == nil {
+		c.Transport = TCPTransport{}
 	}
 	if len(c.Framings) == 0 {
 		c.Framings = protocol.DefaultFramings()

@@ -3,7 +3,6 @@ package node
 import (
 	"context"
 	"fmt"
-	"net"
 	"os"
 	"reflect"
 	"sort"
@@ -12,10 +11,11 @@ import (
 	"time"
 )
 
-// freeAddr returns a loopback address with a port that was free a moment ago.
+// freeAddr returns a loopback address with a port that was free a moment
+// ago on the test's transport.
 func freeAddr(t testing.TB) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	l, err := testTransport(t).Listen("127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -118,7 +118,7 @@ func TestStatsDroppedOnConnectFailure(t *testing.T) {
 // A wrong shared secret is counted as auth_failed on the dialling side.
 func TestStatsHandshakeFailures(t *testing.T) {
 	a := newTestNode(t, "a", true)
-	b, err := New(Config{NodeID: "b", Secret: "other secret"})
+	b, err := New(Config{NodeID: "b", Secret: "other secret", Transport: testTransport(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
