@@ -38,10 +38,11 @@ type chaosNode struct {
 	prog  string // Perl: the script's path
 
 	// guarded by chaosMesh.mu
-	inst   *chaosInst // the current incarnation
-	starts int
-	busy   bool   // a fault is in progress (killed and not restarted, or stopped)
-	maxRSS uint64 // KiB, over every incarnation
+	inst    *chaosInst // the current incarnation
+	starts  int
+	busy    bool   // a fault is in progress (killed and not restarted, or stopped)
+	witness bool   // observer of a stop: not disturbed until the stop ends
+	maxRSS  uint64 // KiB, over every incarnation
 }
 
 // chaosInst is one incarnation (OS process) of a node.
@@ -65,6 +66,53 @@ type chaosInst struct {
 	lastFrom   map[string]time.Time // sender node ID -> last delivery
 	stderr     []string             // the last stderr lines
 	stderrSeen int
+	perl       perlMasterState
+}
+
+// perlMasterState follows a Perl node's master from its log (AE_VERBOSE=8
+// prints "new master node: X." and "X is down (...)"), to recognise a bug
+// of AnyEvent::MP 2.02 that the chaos runs into: Kernel.pm's master_set
+// does `$MASTER_MON = mon_nodes sub {...}`, and mon_nodes keys its
+// callbacks by the code reference's address. That anonymous sub closes
+// over no lexical, so Perl hands out the same code reference every time:
+// when master_set runs while the previous master_set's guard is still
+// held (a direct failover: the master went down and master_search found
+// the other seed up at once), the new registration overwrites the old
+// one, and dropping the old guard then deletes it. From then on the node
+// does not notice its master going down: when that master dies too, it
+// never searches for a new one, so its registrations stay lost and its
+// db_mon views stale until it restarts.
+type perlMasterState struct {
+	master   string // the current master
+	monLost  bool   // the master monitor was lost (a direct failover happened)
+	orphaned bool   // monLost and then the master went down: the bug hit
+	lastDown string // the node of the previous line's "X is down", if any
+}
+
+// line takes one stderr line of a Perl node; it reports whether the node
+// has just become orphaned.
+func (p *perlMasterState) line(l string) bool {
+	lastDown := p.lastDown
+	p.lastDown = ""
+	if _, rest, ok := strings.Cut(l, "new master node: "); ok {
+		// master_set from master_search inside the old master's down
+		// callback, with nothing logged in between: the direct failover
+		p.monLost = lastDown != "" && lastDown == p.master
+		p.master = strings.TrimSuffix(rest, ".")
+		p.orphaned = false
+		return false
+	}
+	if i := strings.Index(l, " is down ("); i >= 0 {
+		f := strings.Fields(l[:i])
+		if len(f) > 0 {
+			p.lastDown = f[len(f)-1]
+			if p.monLost && p.lastDown == p.master && !p.orphaned {
+				p.orphaned = true
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // chaosMon is one monitor a node holds on a port of another node.
@@ -87,6 +135,8 @@ type chaosStats struct {
 	holes                  []string
 	childErrors            []string
 	reasons                map[string]int // "side: first word of the reason" -> monitors fired
+	perlOrphaned           int            // Perl nodes hit by the master monitor bug
+	perlRestarted          int            // of them, restarted after the chaos
 }
 
 // chaosMesh is the set of nodes and everything learnt from them.
@@ -112,7 +162,7 @@ func (m *chaosMesh) startNode(nd *chaosNode) (*chaosInst, error) {
 	var cmd *exec.Cmd
 	if nd.perl {
 		cmd = exec.Command(perlCheck.perl, nd.prog, "test", m.family, strconv.FormatFloat(m.interval.Seconds(), 'f', -1, 64))
-		cmd.Env = nd.home.Env()
+		cmd.Env = nd.home.Env("AE_VERBOSE=8") // node up/down and master changes, for the failure log
 		cmd.Dir = nd.home.Dir
 	} else {
 		exe, err := os.Executable()
@@ -227,6 +277,11 @@ func (m *chaosMesh) readStderr(in *chaosInst, r io.Reader) {
 			in.stderr = in.stderr[1:]
 		}
 		in.stderr = append(in.stderr, line)
+		if in.node.perl && in.perl.line(line) {
+			m.stats.perlOrphaned++
+			m.t.Logf("%s: %s lost its master %s after a direct failover: AnyEvent::MP 2.02 master monitor bug (see perlMasterState)",
+				m.since(time.Now()), in, in.perl.master)
+		}
 		if strings.Contains(line, "DATA RACE") || strings.HasPrefix(line, "panic:") || strings.HasPrefix(line, "fatal error:") {
 			m.stats.childErrors = append(m.stats.childErrors, fmt.Sprintf("%s: %s", in, line))
 		}

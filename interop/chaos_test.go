@@ -75,7 +75,9 @@ const (
 // and either kills it with SIGKILL and restarts it (same node ID and
 // address) 0.3-3 s later, or stops it with SIGSTOP and resumes it with
 // SIGCONT once every Go node's monitor on its ports fired (at most after
-// 45 s). The first fault is always a stop; later stops start only while
+// 45 s). One Go node holding such monitors is the stop's witness: the
+// driver leaves it alone until the stop ends, so that every stop is
+// decided. The first fault is always a stop; later stops start only while
 // 45 s of the run are left. At most two nodes are down or stopped at once,
 // never both seeds.
 //
@@ -105,6 +107,18 @@ const (
 //
 // A check that could not decide (the observer was itself killed or
 // stopped before its monitor fired) counts as inconclusive, not as a pass.
+//
+// Two bugs of AnyEvent::MP 2.02 show up under this chaos; the test works
+// around them, says so in its log and counts them, so that its checks stay
+// about aemp-go:
+//   - a Perl seed's mon on a port of a node whose address it does not know
+//     yet never fires (testdata/chaos_node.pl's mon_checked fires it with
+//     ["perl_bug_lost_monitor"], as a correct kernel would fire it with
+//     the transport error);
+//   - a Perl node whose master failed over directly to the other seed no
+//     longer notices that master going down, and is then left without a
+//     master for good (perlMasterState): such nodes are restarted after
+//     the chaos, before the convergence check.
 func TestChaos(t *testing.T) {
 	RequirePerl(t)
 	script, err := filepath.Abs(filepath.Join("testdata", "chaos_node.pl"))
@@ -165,6 +179,7 @@ func TestChaos(t *testing.T) {
 	d := &chaosDriver{m: m, rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))}
 	chaosStart := time.Now()
 	d.run(*chaosDuration)
+	m.restartOrphans()
 	chaosEnd := time.Now()
 	t.Logf("%s: chaos over after %v; every node running again", m.since(chaosEnd), chaosEnd.Sub(chaosStart).Round(time.Millisecond))
 
@@ -194,6 +209,8 @@ func TestChaos(t *testing.T) {
 	t.Logf("saw: %d kills, %d stops, %d restarts; %d messages delivered; %d streams; monitors fired: %d sender-side, %d receiver-side; %d gaps excused by a receiver monitor",
 		st.kills, st.stops, st.restarts, st.delivered, st.streams, st.senderFired, st.receiverFired, st.excusedGaps)
 	t.Logf("monitor reasons: %v", st.reasons)
+	t.Logf("Perl nodes left without a master by the AnyEvent::MP 2.02 master monitor bug: %d (%d restarted after the chaos)",
+		st.perlOrphaned, st.perlRestarted)
 	t.Logf("fault monitors: after kills %s; after stops %s", res["kill"], res["stop"])
 	t.Logf("db_mon convergence after the chaos: %v (converged: %v); max RSS: %s", convergeTime.Round(time.Millisecond), converged, strings.Join(rss, ", "))
 
@@ -208,6 +225,9 @@ func TestChaos(t *testing.T) {
 			t.Log("a stopped (hung) peer is only detected with hung-peer detection in node/ (issue 9)")
 		}
 		res["stop"].report(t, chaosHungBound)
+		if r := res["stop"]; r.faults > 0 && r.fired+r.missed == 0 {
+			t.Errorf("no stop was decided: every observer was itself disturbed")
+		}
 	})
 	t.Run("DbMonConverged", func(t *testing.T) {
 		if !converged {
@@ -232,6 +252,32 @@ func TestChaos(t *testing.T) {
 			t.Error(e)
 		}
 	})
+}
+
+// restartOrphans restarts, as an operator would, every Perl node that the
+// AnyEvent::MP 2.02 master monitor bug left without a master (see
+// perlMasterState): it never recovers by itself, and the checks after the
+// chaos are about aemp-go, not about that bug.
+func (m *chaosMesh) restartOrphans() {
+	m.mu.Lock()
+	var orphans []*chaosInst
+	for _, nd := range m.nodes {
+		if nd.perl && nd.inst.perl.orphaned {
+			orphans = append(orphans, nd.inst)
+		}
+	}
+	m.mu.Unlock()
+	for _, in := range orphans {
+		m.kill(in)
+		nin, err := m.startNode(in.node)
+		if err != nil {
+			m.t.Fatalf("restarting %s: %v", in.node.name, err)
+		}
+		m.mu.Lock()
+		m.stats.perlRestarted++
+		m.mu.Unlock()
+		m.t.Logf("%s: %s had no master (Perl bug); restarted as %s", m.since(time.Now()), in, nin)
+	}
 }
 
 // sampleRSSEvery samples the nodes' RSS until the returned function is
@@ -333,11 +379,12 @@ func (m *chaosMesh) logStderr() {
 
 // chaosFault is one kill or stop and the monitors it must fire.
 type chaosFault struct {
-	kind   string // "kill" or "stop"
-	target *chaosInst
-	at     time.Time
-	bound  time.Duration
-	mons   []*chaosMon
+	kind    string // "kill" or "stop"
+	target  *chaosInst
+	at      time.Time
+	bound   time.Duration
+	mons    []*chaosMon
+	witness *chaosInst // stop: a Go observer left alone until the stop ends
 }
 
 // snapshotFault records a fault of target about to happen: the monitors
@@ -492,10 +539,11 @@ func (d *chaosDriver) run(dur time.Duration) {
 		if stop {
 			m.stats.stops++
 			f := m.snapshotFault("stop", in, chaosHungBound)
+			f.witness = d.pickWitness(f)
 			in.stopped = true
 			in.disturbed = append(in.disturbed, f.at)
 			in.signal(syscall.SIGSTOP)
-			m.t.Logf("%s: SIGSTOP %s (%d Go monitors on its ports)", m.since(f.at), in, len(f.mons))
+			m.t.Logf("%s: SIGSTOP %s (%d Go monitors on its ports; witness %v)", m.since(f.at), in, len(f.mons), f.witness)
 			d.wg.Add(1)
 			go d.hold(f)
 		} else {
@@ -513,8 +561,9 @@ func (d *chaosDriver) run(dur time.Duration) {
 	d.wg.Wait()
 }
 
-// pick chooses a node to disturb: a running one, at most chaosMaxBusy
-// busy at once, never both seeds. Called with m.mu held.
+// pick chooses a node to disturb: a running one that is no stop's
+// witness, at most chaosMaxBusy busy at once, never both seeds. Called
+// with m.mu held.
 func (d *chaosDriver) pick() *chaosNode {
 	busy, seedBusy := 0, false
 	for _, nd := range d.m.nodes {
@@ -528,7 +577,7 @@ func (d *chaosDriver) pick() *chaosNode {
 	}
 	var can []*chaosNode
 	for _, nd := range d.m.nodes {
-		if !nd.busy && !(nd.seed && seedBusy) {
+		if !nd.busy && !nd.witness && !(nd.seed && seedBusy) {
 			can = append(can, nd)
 		}
 	}
@@ -536,6 +585,25 @@ func (d *chaosDriver) pick() *chaosNode {
 		return nil
 	}
 	return can[d.rng.IntN(len(can))]
+}
+
+// pickWitness chooses, among the Go nodes holding monitors on the
+// stopped node's ports, one that the driver leaves alone until the stop
+// ends, so that every stop is decided by at least one observer. Called
+// with m.mu held.
+func (d *chaosDriver) pickWitness(f *chaosFault) *chaosInst {
+	var can []*chaosInst
+	for _, mon := range f.mons {
+		if !slices.Contains(can, mon.obs) {
+			can = append(can, mon.obs)
+		}
+	}
+	if len(can) == 0 {
+		return nil
+	}
+	w := can[d.rng.IntN(len(can))]
+	w.node.witness = true
+	return w
 }
 
 // restart kills in (its monitors' snapshot was taken) and starts the
@@ -578,6 +646,9 @@ func (d *chaosDriver) hold(f *chaosFault) {
 	m.mu.Lock()
 	f.target.stopped = false
 	f.target.node.busy = false
+	if f.witness != nil {
+		f.witness.node.witness = false
+	}
 	m.mu.Unlock()
 	f.target.signal(syscall.SIGCONT)
 	m.t.Logf("%s: SIGCONT %s after %v", m.since(time.Now()), f.target, time.Since(f.at).Round(time.Millisecond))

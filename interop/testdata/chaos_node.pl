@@ -38,13 +38,34 @@ my %retry;    # inbox -> timer of a stream restart
 my %watch;    # sender port -> monitor guard (receiver side)
 my $inbox;
 
+# mon_checked is mon, but calls $cb with ["perl_bug_lost_monitor"] when
+# AnyEvent::MP 2.02 dropped the monitor at once. Node.pm's monitor sends
+# mon1 before it adds $cb to the node's list; on a global node (a seed)
+# that does not know the monitored node's address yet, that send fails at
+# once (transport_error "no known address"), which fires and deletes the
+# list, and $cb then goes into the detached list: the monitor never fires.
+# A correct kernel would fire it with that transport error, so this does.
+sub mon_checked {
+   my ($port, $cb) = @_;
+   my $fired;
+   my $wrap = sub { $fired = 1; &$cb };
+   my $guard = mon $port, $wrap;
+   my ($nodeid, $id) = split /#/, $port, 2;
+   my $node = $AnyEvent::MP::Kernel::NODE{$nodeid};
+   my $list = $node && $node->{lmon} && $node->{lmon}{$id};
+   unless ($fired || ($list && grep $_ == $wrap, @$list)) {
+      my $t; $t = AE::timer 0, 0, sub { undef $t; $cb->("perl_bug_lost_monitor") };
+   }
+   $guard
+}
+
 sub start_stream {
    my ($to) = @_;
    return if $to eq $inbox || $streams{$to} || $retry{$to};
    my $s = port;
    my $st = $streams{$to} = { s => $s, q => 0 };
    emit (ev => "stream", to => $to, s => $s);
-   $st->{mon} = mon $to, sub {
+   $st->{mon} = mon_checked $to, sub {
       my @reason = @_;
       delete $streams{$to};
       emit (ev => "smon", to => $to, s => $s, reason => \@reason);
@@ -61,7 +82,7 @@ $inbox = port {
    return unless defined $tag && $tag eq "m";
    unless ($watch{$s}) {
       emit (ev => "rwatch", s => $s);
-      $watch{$s} = mon $s, sub {
+      $watch{$s} = mon_checked $s, sub {
          delete $watch{$s};
          emit (ev => "rmon", s => $s, reason => [@_]);
       };
