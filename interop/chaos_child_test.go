@@ -86,7 +86,7 @@ func chaosChildMain() error {
 	if err != nil {
 		return err
 	}
-	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	n, err := node.New(node.Config{
 		NodeID: os.Getenv("CHAOS_NODEID"),
 		Secret: meshSecret,

@@ -146,16 +146,37 @@ type chaosMesh struct {
 	interval time.Duration
 	start    time.Time
 
-	mu     sync.Mutex
-	nodes  []*chaosNode
-	all    []*chaosInst
-	stats  chaosStats
-	faults []*chaosFault
+	mu      sync.Mutex
+	nodes   []*chaosNode
+	all     []*chaosInst
+	stats   chaosStats
+	faults  []*chaosFault
+	streams map[string]*chaosStreamInfo // by sender port, for the failure report
+}
+
+// chaosStreamInfo is what the sender said about a stream.
+type chaosStreamInfo struct {
+	sender       *chaosInst
+	to           string
+	started, end time.Time
+	reason       string
+}
+
+func (m *chaosMesh) describeStream(s string) string {
+	st := m.streams[s]
+	if st == nil {
+		return "the sender never announced it"
+	}
+	d := fmt.Sprintf("stream of %s to %s, started at %s", st.sender, st.to, m.since(st.started))
+	if st.end.IsZero() {
+		return d + ", its monitor never fired"
+	}
+	return d + fmt.Sprintf(", its monitor fired at %s with %s", m.since(st.end), st.reason)
 }
 
 // maxStderrLines is how many stderr lines of an incarnation are kept for
 // the failure log.
-const maxStderrLines = 200
+const maxStderrLines = 400
 
 // startNode starts a new incarnation of nd and waits for its "ready" line.
 func (m *chaosMesh) startNode(nd *chaosNode) (*chaosInst, error) {
@@ -334,9 +355,16 @@ func (m *chaosMesh) event(in *chaosInst, ev *chaosEvent, now time.Time) {
 		in.view = ev.Keys
 	case "stream":
 		m.stats.streams++
+		if m.streams == nil {
+			m.streams = map[string]*chaosStreamInfo{}
+		}
+		m.streams[ev.S] = &chaosStreamInfo{sender: in, to: ev.To, started: now}
 		in.mons["s "+ev.S] = &chaosMon{obs: in, port: ev.To, side: "sender"}
 	case "smon":
 		m.stats.senderFired++
+		if st := m.streams[ev.S]; st != nil {
+			st.end, st.reason = now, string(ev.Reason)
+		}
 		m.fired(in, "s "+ev.S, ev, now)
 	case "rwatch":
 		in.mons["r "+ev.S] = &chaosMon{obs: in, port: ev.S, side: "receiver"}
@@ -399,7 +427,7 @@ func (m *chaosMesh) checkSeq(in *chaosInst, s string, qn json.Number, now time.T
 	}
 	if bad != "" {
 		if len(m.stats.holes) < maxHolesKept {
-			m.stats.holes = append(m.stats.holes, fmt.Sprintf("%s at %s: %s", in, m.since(now), bad))
+			m.stats.holes = append(m.stats.holes, fmt.Sprintf("%s at %s: %s (%s)", in, m.since(now), bad, m.describeStream(s)))
 		} else {
 			m.stats.holes = append(m.stats.holes[:maxHolesKept], "...")
 		}
