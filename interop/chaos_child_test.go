@@ -156,7 +156,7 @@ func (c *chaosChild) startStream(to string) {
 		})
 	})
 	if err != nil {
-		c.out.emit("ev", "error", "error", err.Error())
+		c.out.emit("ev", "error", "error", fmt.Sprintf("monitoring inbox %q from the db_mon view: %v", to, err))
 		return
 	}
 	st.mon = mon
@@ -185,6 +185,10 @@ func (c *chaosChild) recv(_ *node.Port, args []any) {
 		return
 	}
 	s, _ := args[1].(string)
+	if !strings.Contains(s, "#") {
+		c.out.emit("ev", "error", "error", fmt.Sprintf("inbox got a message whose sender port is not a port ID: %#v", args))
+		return
+	}
 	if c.watch[s] == nil {
 		c.out.emit("ev", "rwatch", "s", s)
 		g, err := c.n.MonFunc(s, func(reason []any) {
@@ -192,7 +196,7 @@ func (c *chaosChild) recv(_ *node.Port, args []any) {
 			c.out.emit("ev", "rmon", "s", s, "reason", reason)
 		})
 		if err != nil {
-			c.out.emit("ev", "error", "error", err.Error())
+			c.out.emit("ev", "error", "error", fmt.Sprintf("monitoring sender port %q: %v", s, err))
 		} else {
 			c.watch[s] = g
 		}

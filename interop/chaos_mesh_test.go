@@ -41,7 +41,7 @@ type chaosNode struct {
 	inst    *chaosInst // the current incarnation
 	starts  int
 	busy    bool   // a fault is in progress (killed and not restarted, or stopped)
-	witness bool   // observer of a stop: not disturbed until the stop ends
+	witness int    // stops this node observes as witness: not disturbed until they end
 	maxRSS  uint64 // KiB, over every incarnation
 }
 

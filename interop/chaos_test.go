@@ -416,15 +416,16 @@ func (m *chaosMesh) snapshotFault(kind string, target *chaosInst, bound time.Dur
 // "inconclusive" (its node was killed or stopped before it fired, within
 // the bound), "pending" or "missed". Called with m.mu held.
 func (f *chaosFault) verdict(mon *chaosMon, now time.Time) (string, time.Duration) {
-	if !mon.fired.IsZero() {
-		return "fired", max(0, mon.fired.Sub(f.at))
-	}
+	end := f.at.Add(f.bound)
 	for _, d := range mon.obs.disturbed {
-		if !d.Before(f.at) && d.Before(f.at.Add(f.bound)) {
+		if !d.Before(f.at) && d.Before(end) && (mon.fired.IsZero() || d.Before(mon.fired)) {
 			return "inconclusive", 0
 		}
 	}
-	if now.Before(f.at.Add(f.bound)) {
+	if !mon.fired.IsZero() {
+		return "fired", max(0, mon.fired.Sub(f.at))
+	}
+	if now.Before(end) {
 		return "pending", 0
 	}
 	return "missed", 0
@@ -577,7 +578,7 @@ func (d *chaosDriver) pick() *chaosNode {
 	}
 	var can []*chaosNode
 	for _, nd := range d.m.nodes {
-		if !nd.busy && !nd.witness && !(nd.seed && seedBusy) {
+		if !nd.busy && nd.witness == 0 && !(nd.seed && seedBusy) {
 			can = append(can, nd)
 		}
 	}
@@ -602,7 +603,7 @@ func (d *chaosDriver) pickWitness(f *chaosFault) *chaosInst {
 		return nil
 	}
 	w := can[d.rng.IntN(len(can))]
-	w.node.witness = true
+	w.node.witness++
 	return w
 }
 
@@ -647,7 +648,7 @@ func (d *chaosDriver) hold(f *chaosFault) {
 	f.target.stopped = false
 	f.target.node.busy = false
 	if f.witness != nil {
-		f.witness.node.witness = false
+		f.witness.node.witness--
 	}
 	m.mu.Unlock()
 	f.target.signal(syscall.SIGCONT)
