@@ -132,7 +132,8 @@ type chaosStats struct {
 	senderFired            int // sender monitors fired
 	receiverFired          int // receiver monitors fired
 	excusedGaps            int // gaps after a receiver monitor fired (allowed)
-	holes                  []string
+	holes                  []chaosHole
+	holeCount              int
 	childErrors            []string
 	reasons                map[string]int // "side: first word of the reason" -> monitors fired
 	perlOrphaned           int            // Perl nodes hit by the master monitor bug
@@ -154,6 +155,29 @@ type chaosMesh struct {
 	streams map[string]*chaosStreamInfo // by sender port, for the failure report
 }
 
+// chaosHole is one violation of the no-holes invariant.
+type chaosHole struct {
+	at     time.Time
+	in     *chaosInst // the receiver
+	s      string     // the sender port
+	what   string
+	stream string // the stream's history when the message arrived
+}
+
+// describeHoles formats the holes, each with its stream's history then
+// and now. Called with m.mu held.
+func (m *chaosMesh) describeHoles() []string {
+	var out []string
+	for _, h := range m.stats.holes {
+		out = append(out, fmt.Sprintf("%s at %s: %s (when it arrived: %s; at the end: %s)",
+			h.in, m.since(h.at), h.what, h.stream, m.describeStream(h.s)))
+	}
+	if m.stats.holeCount > len(m.stats.holes) {
+		out = append(out, fmt.Sprintf("... %d holes in all", m.stats.holeCount))
+	}
+	return out
+}
+
 // chaosStreamInfo is what the sender said about a stream.
 type chaosStreamInfo struct {
 	sender       *chaosInst
@@ -169,7 +193,7 @@ func (m *chaosMesh) describeStream(s string) string {
 	}
 	d := fmt.Sprintf("stream of %s to %s, started at %s", st.sender, st.to, m.since(st.started))
 	if st.end.IsZero() {
-		return d + ", its monitor never fired"
+		return d + ", its monitor had not fired"
 	}
 	return d + fmt.Sprintf(", its monitor fired at %s with %s", m.since(st.end), st.reason)
 }
@@ -426,10 +450,9 @@ func (m *chaosMesh) checkSeq(in *chaosInst, s string, qn json.Number, now time.T
 		bad = fmt.Sprintf("message %d from %s after %d, and no monitor on %s fired in between", q, s, last, s)
 	}
 	if bad != "" {
+		m.stats.holeCount++
 		if len(m.stats.holes) < maxHolesKept {
-			m.stats.holes = append(m.stats.holes, fmt.Sprintf("%s at %s: %s (%s)", in, m.since(now), bad, m.describeStream(s)))
-		} else {
-			m.stats.holes = append(m.stats.holes[:maxHolesKept], "...")
+			m.stats.holes = append(m.stats.holes, chaosHole{at: now, in: in, s: s, what: bad, stream: m.describeStream(s)})
 		}
 	}
 	in.last[s] = q
