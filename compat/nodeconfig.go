@@ -29,11 +29,17 @@ import (
 //     negative value means node's default (30 s, 2 s); Perl would disable
 //     the timeout instead.
 //
-// Binds and seeds are copied as written. Seed entries of the form
-// "srv:NAME" (DNS SRV seeds, an aemp-go extension) must be expanded by the
-// caller before the node dials them; cmd/aemp-go does that. nodelay and
-// autocork have no Go counterpart (Go sets TCP_NODELAY and never corks),
-// and services and eval are the caller's business.
+// Binds and seeds are copied as written; the node resolves them (seed
+// entries of the form "srv:NAME", DNS SRV seeds, included). A services
+// list that loads AnyEvent::MP::Global:: sets Global, as loading that
+// module makes a Perl node global; running the other services and
+// refusing eval is Configure's business. nodelay and autocork have no Go
+// counterpart (Go sets TCP_NODELAY and never corks).
+//
+// The limit keys (max_send_queue, write_stall_timeout, max_recv_queue,
+// max_recv_queue_len, max_message_size, heartbeat_interval,
+// heartbeat_timeout; see goLimits) become the node's limits; Perl ignores
+// them.
 //
 // Logger and Trace are left unset for the caller.
 func NodeConfig(c Config) (node.Config, error) {
@@ -54,6 +60,7 @@ func NodeConfig(c Config) (node.Config, error) {
 		AuthOffer:  append([]string(nil), c.AuthOffer...),
 		AuthAccept: append([]string(nil), c.AuthAccept...),
 		Secure:     c.Secure,
+		Global:     hasGlobalService(c.Services),
 	}
 	if c.HasCert {
 		if nc.TLS, err = protocol.ParseTLSCredentials([]byte(c.Cert)); err != nil {
@@ -74,15 +81,66 @@ func NodeConfig(c Config) (node.Config, error) {
 	}
 	nc.MonitorTimeout = seconds(c.MonitorTimeout)
 	nc.ConnectInterval = seconds(c.ConnectInterval)
+	if err := goLimits(c.Raw, &nc); err != nil {
+		return node.Config{}, fmt.Errorf("profile %q: %w", c.Profile, err)
+	}
 	return nc, nil
+}
+
+// Keys of the node limits, an aemp-go extension. Perl's configure ignores
+// keys it does not know, and rc-file rewrites keep them, so one profile
+// serves both.
+const (
+	KeyMaxSendQueue      = "max_send_queue"      // bytes: Config.MaxSendQueue
+	KeyWriteStallTimeout = "write_stall_timeout" // seconds: Config.WriteStallTimeout
+	KeyMaxRecvQueue      = "max_recv_queue"      // bytes: Config.MaxRecvQueue
+	KeyMaxRecvQueueLen   = "max_recv_queue_len"  // messages: Config.MaxRecvQueueLen
+	KeyMaxMessageSize    = "max_message_size"    // bytes: Config.MaxMessageSize
+	KeyHeartbeatInterval = "heartbeat_interval"  // seconds: Config.HeartbeatInterval
+	KeyHeartbeatTimeout  = "heartbeat_timeout"   // seconds: Config.HeartbeatTimeout
+)
+
+// goLimits copies the limit keys of a profile into nc. A missing, zero or
+// negative value leaves the node's default; a value that is no number is
+// an error naming the key.
+func goLimits(raw map[string]any, nc *node.Config) error {
+	for _, l := range []struct {
+		key   string
+		bytes *int
+		dur   *time.Duration
+	}{
+		{KeyMaxSendQueue, &nc.MaxSendQueue, nil},
+		{KeyWriteStallTimeout, nil, &nc.WriteStallTimeout},
+		{KeyMaxRecvQueue, &nc.MaxRecvQueue, nil},
+		{KeyMaxRecvQueueLen, &nc.MaxRecvQueueLen, nil},
+		{KeyMaxMessageSize, &nc.MaxMessageSize, nil},
+		{KeyHeartbeatInterval, nil, &nc.HeartbeatInterval},
+		{KeyHeartbeatTimeout, nil, &nc.HeartbeatTimeout},
+	} {
+		v, ok := raw[l.key]
+		if !ok {
+			continue
+		}
+		f, err := perlNum(v)
+		if err != nil {
+			return fmt.Errorf("%s: %w", l.key, err)
+		}
+		if l.dur != nil {
+			*l.dur = seconds(f)
+		} else if f > 0 {
+			*l.bytes = int(min(f, float64(math.MaxInt32)))
+		}
+	}
+	return nil
 }
 
 // goFramings filters a framing_format list down to what protocol
 // implements, keeping the order (the first entry is the preferred one).
 func goFramings(list []string) ([]string, error) {
 	var out []string
+	supported := protocol.DefaultFramings()
 	for _, f := range list {
-		for _, g := range protocol.Framings {
+		for _, g := range supported {
 			if f == g {
 				out = append(out, f)
 				break
@@ -90,7 +148,7 @@ func goFramings(list []string) ([]string, error) {
 		}
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("framing_format %q has none of the framings Go supports (%v)", list, protocol.Framings)
+		return nil, fmt.Errorf("framing_format %q has none of the framings Go supports (%v)", list, supported)
 	}
 	return out, nil
 }

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/aemp-go/aemp-go/protocol"
 )
 
 func resolveArgs(t *testing.T, rc *RC, profile string, args map[string]any) Config {
@@ -35,7 +37,7 @@ func TestNodeConfigFixtureSeed(t *testing.T) {
 	if !reflect.DeepEqual(nc.Framings, []string{"cbor", "json"}) {
 		t.Errorf("framings %q", nc.Framings)
 	}
-	if !reflect.DeepEqual(nc.AuthOffer, DefaultAuthOffer) || !reflect.DeepEqual(nc.AuthAccept, DefaultAuthAccept) {
+	if !reflect.DeepEqual(nc.AuthOffer, protocol.DefaultAuthOffer()) || !reflect.DeepEqual(nc.AuthAccept, protocol.DefaultAuthAccept()) {
 		t.Errorf("auth lists %q %q", nc.AuthOffer, nc.AuthAccept)
 	}
 	if nc.MonitorTimeout != 30*time.Second || nc.ConnectInterval != 2*time.Second {
@@ -115,5 +117,45 @@ func TestNodeConfigErrors(t *testing.T) {
 		if _, err := NodeConfig(c); err == nil {
 			t.Errorf("%s: no error", name)
 		}
+	}
+}
+
+// The limit keys, which Perl ignores, become the node's limits; written
+// by `aemp setmax_send_queue 1048576` they are strings, as Perl stores
+// command-line values. Missing keys leave the node defaults (zero here).
+func TestNodeConfigLimitKeys(t *testing.T) {
+	rc, err := ParseRC([]byte(`{"profile":{"x":{"max_send_queue":"1048576","write_stall_timeout":5,` +
+		`"max_recv_queue":524288,"max_recv_queue_len":"32","max_message_size":1048576,` +
+		`"heartbeat_interval":"2.5","heartbeat_timeout":4}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	nc, err := NodeConfig(resolveArgs(t, rc, "x", nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if nc.MaxSendQueue != 1<<20 || nc.WriteStallTimeout != 5*time.Second || nc.MaxRecvQueue != 512<<10 ||
+		nc.MaxRecvQueueLen != 32 || nc.MaxMessageSize != 1<<20 ||
+		nc.HeartbeatInterval != 2500*time.Millisecond || nc.HeartbeatTimeout != 4*time.Second {
+		t.Errorf("limits %+v", nc)
+	}
+	nc, err = NodeConfig(resolveArgs(t, NewRC(), "x", nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if nc.MaxSendQueue != 0 || nc.HeartbeatInterval != 0 {
+		t.Errorf("unset limit keys gave %d, %v; want the node defaults (0)", nc.MaxSendQueue, nc.HeartbeatInterval)
+	}
+	c := resolveArgs(t, NewRC(), "x", map[string]any{"max_send_queue": []any{1}})
+	if _, err := NodeConfig(c); err == nil || !strings.Contains(err.Error(), "max_send_queue") {
+		t.Errorf("a list as max_send_queue: %v, want an error naming the key", err)
+	}
+	// rewriting the rc file keeps the keys Perl does not know
+	out, err := rc.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(out), `"heartbeat_interval"`) {
+		t.Errorf("rewritten rc file lost the limit keys:\n%s", out)
 	}
 }

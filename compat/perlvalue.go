@@ -6,6 +6,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/aemp-go/aemp-go/protocol"
 )
 
 // Perl reads configuration values loosely: `aemp setmonitor_timeout 10` stores
@@ -15,156 +17,58 @@ import (
 // would misread files that the Perl tools wrote, so every typed read in this
 // package goes through the helpers below, which apply Perl's rules.
 
+// The rules themselves live in protocol (PerlTrue, PerlNumber, PerlString),
+// shared with the wire codec and node.Args; the rc file's values differ from
+// a message's only in that numbers stay json.Number, which perlScalar turns
+// into the message model first.
+
+// perlScalar converts a JSON number of the rc file into the message value
+// model (int64, uint64 or float64); other values are returned as they are.
+func perlScalar(v any) any {
+	if n, ok := v.(json.Number); ok {
+		return protocol.ParseNumber(string(n))
+	}
+	return v
+}
+
 // perlTrue reports whether v is true in Perl's boolean context: undef, "",
 // "0" and numeric zero are false; everything else, including the string
 // "0.0" and any array or hash reference, is true.
-func perlTrue(v any) bool {
-	switch x := v.(type) {
-	case nil:
-		return false
-	case bool:
-		return x
-	case string:
-		return x != "" && x != "0"
-	case json.Number:
-		// JSON::XS turns a JSON number into an IV or NV, and numeric zero
-		// (0, 0.0, -0, 0e5) is false.
-		f, err := strconv.ParseFloat(string(x), 64)
-		if err != nil {
-			return string(x) != "" && string(x) != "0"
-		}
-		return f != 0
-	default:
-		return true
-	}
-}
+func perlTrue(v any) bool { return protocol.PerlTrue(perlScalar(v)) }
 
 // perlNum returns v as Perl numifies it. Strings use their longest numeric
 // prefix ("10" is 10, "1.5s" is 1.5, "abc" is 0), undef is 0 and booleans are
 // 1 or 0. Arrays and hashes would numify to their address in Perl, which is
 // never what a config file means, so they are an error.
 func perlNum(v any) (float64, error) {
-	switch x := v.(type) {
-	case nil:
-		return 0, nil
-	case bool:
-		if x {
-			return 1, nil
-		}
-		return 0, nil
-	case json.Number:
-		f, err := strconv.ParseFloat(string(x), 64)
-		if err != nil && !isRangeErr(err) {
-			return 0, fmt.Errorf("invalid number %q", string(x))
-		}
-		return f, nil
-	case string:
-		return numericPrefix(x), nil
-	default:
+	f, ok := protocol.PerlNumber(perlScalar(v))
+	if !ok {
 		return 0, fmt.Errorf("expected a number, got %s", describe(v))
 	}
-}
-
-func isRangeErr(err error) bool {
-	ne, ok := err.(*strconv.NumError)
-	return ok && ne.Err == strconv.ErrRange
-}
-
-// numericPrefix implements Perl's string-to-number conversion (Perl_grok_number
-// plus Atof): leading whitespace, an optional sign, then either Inf/Infinity/NaN
-// or a decimal number with optional fraction and exponent. Anything after the
-// prefix is ignored; no prefix at all gives 0. Hex ("0x10") is not numeric in
-// Perl and gives 0.
-func numericPrefix(s string) float64 {
-	i := 0
-	for i < len(s) && strings.IndexByte(" \t\n\r\f\v", s[i]) >= 0 {
-		i++
-	}
-	start := i
-	if i < len(s) && (s[i] == '+' || s[i] == '-') {
-		i++
-	}
-	rest := strings.ToLower(s[i:])
-	switch {
-	case strings.HasPrefix(rest, "infinity"), strings.HasPrefix(rest, "inf"):
-		if s[start] == '-' {
-			return math.Inf(-1)
-		}
-		return math.Inf(1)
-	case strings.HasPrefix(rest, "nan"):
-		return math.NaN()
-	}
-	digits := 0
-	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-		i++
-		digits++
-	}
-	if i < len(s) && s[i] == '.' {
-		j := i + 1
-		frac := 0
-		for j < len(s) && s[j] >= '0' && s[j] <= '9' {
-			j++
-			frac++
-		}
-		if digits > 0 || frac > 0 {
-			i = j
-			digits += frac
-		}
-	}
-	if digits == 0 {
-		return 0
-	}
-	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
-		j := i + 1
-		if j < len(s) && (s[j] == '+' || s[j] == '-') {
-			j++
-		}
-		k := j
-		for k < len(s) && s[k] >= '0' && s[k] <= '9' {
-			k++
-		}
-		if k > j {
-			i = k
-		}
-	}
-	f, err := strconv.ParseFloat(s[start:i], 64)
-	if err != nil && !isRangeErr(err) {
-		return 0
-	}
-	return f
+	return f, nil
 }
 
 // perlString returns v as Perl stringifies it: undef is "", a JSON boolean is
-// "1" or "0" (Types::Serialiser numifies first), integers print as they were
-// written and other numbers print with "%.15g" (Perl's NV format). Arrays and
-// hashes would print as "ARRAY(0x...)", which is never meant, so they are an
-// error.
+// "1" or "0" (Types::Serialiser stringifies through its numeric value),
+// numbers as perlNumberText writes them. Arrays and hashes would print as
+// "ARRAY(0x...)", which is never meant, so they are an error.
 func perlString(v any) (string, error) {
-	switch x := v.(type) {
-	case nil:
-		return "", nil
-	case bool:
-		if x {
-			return "1", nil
-		}
-		return "0", nil
-	case string:
-		return x, nil
-	case json.Number:
-		return perlNumberText(x)
-	default:
+	if n, ok := v.(json.Number); ok {
+		return perlNumberText(n)
+	}
+	s, ok := protocol.PerlString(v)
+	if !ok {
 		return "", fmt.Errorf("expected a string, got %s", describe(v))
 	}
+	return s, nil
 }
 
 // perlNumberText is how JSON::XS writes back a number it decoded, and how Perl
 // stringifies it. JSON::XS decodes an integer literal into an IV, which is
-// written back digit for digit; anything with a fraction or exponent becomes
-// an NV, which is written with "%.15g" (JSON::XS encode_sv uses Gconvert with
-// NV_DIG), so 1.0 comes back as 1 and 2.50 as 2.5.
-//
-// Integers beyond 64 bits are kept as written; JSON::XS would turn them into
-// an NV or even a string, which no rc file has a reason to contain.
+// written back digit for digit (and one beyond 64 bits into a string, kept as
+// written too); anything with a fraction or exponent becomes an NV, which is
+// written as protocol.FormatPerlFloat prints it ("%.15g"), so 1.0 comes back
+// as 1 and 2.50 as 2.5.
 func perlNumberText(n json.Number) (string, error) {
 	s := string(n)
 	if isIntegerLiteral(s) {
@@ -174,16 +78,14 @@ func perlNumberText(n json.Number) (string, error) {
 		return s, nil
 	}
 	f, err := strconv.ParseFloat(s, 64)
-	if err != nil && !isRangeErr(err) {
+	if err != nil && !math.IsInf(f, 0) {
 		return "", fmt.Errorf("invalid number %q", s)
 	}
-	return formatNV(f), nil
+	return protocol.FormatPerlFloat(f), nil
 }
 
 func isIntegerLiteral(s string) bool {
-	if strings.HasPrefix(s, "-") {
-		s = s[1:]
-	}
+	s = strings.TrimPrefix(s, "-")
 	if s == "" {
 		return false
 	}
@@ -193,19 +95,6 @@ func isIntegerLiteral(s string) bool {
 		}
 	}
 	return true
-}
-
-// formatNV formats a float the way Perl prints an NV ("%.15g").
-func formatNV(f float64) string {
-	switch {
-	case math.IsInf(f, 1):
-		return "Inf"
-	case math.IsInf(f, -1):
-		return "-Inf"
-	case math.IsNaN(f):
-		return "NaN"
-	}
-	return strconv.FormatFloat(f, 'g', 15, 64)
 }
 
 // describe names the JSON type of v for error messages.
@@ -307,7 +196,7 @@ func floatValue(f float64) (any, error) {
 	if math.IsInf(f, 0) || math.IsNaN(f) {
 		return nil, fmt.Errorf("cannot store %v in JSON", f)
 	}
-	return json.Number(formatNV(f)), nil
+	return json.Number(protocol.FormatPerlFloat(f)), nil
 }
 
 // deepCopy copies an rc value so that a resolved configuration never aliases

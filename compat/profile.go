@@ -4,27 +4,33 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
+
+	"github.com/aemp-go/aemp-go/protocol"
 )
 
-// Built-in defaults of AnyEvent::MP 2.02. The first five live in Config.pm
-// find_profile (lines 85-92) and so take part in the precedence rules below;
-// binds, nodelay and the absent rest are applied later by their users
-// (Kernel.pm configure, Transport.pm new) and only when nothing set them.
-const (
-	DefaultMonitorTimeout  = 30.0 // seconds; also the cap of the seed retry back-off
-	DefaultConnectInterval = 2.0  // seconds per transport address
-)
+// Built-in defaults of AnyEvent::MP 2.02. monitor_timeout,
+// connect_interval, auth_offer and auth_accept come from protocol (the
+// single source: DefaultMonitorTimeout, DefaultConnectInterval,
+// DefaultAuthOffer, DefaultAuthAccept); they and framing_format live in
+// Config.pm find_profile (lines 85-92) and so take part in the precedence
+// rules of Resolve. binds, nodelay and the absent rest are applied later by
+// their users (Kernel.pm configure, Transport.pm new) and only when nothing
+// set them. The list functions return a fresh slice on every call.
 
-var (
-	DefaultFramingFormat = []string{"cbor", "json", "storable"}
-	DefaultAuthOffer     = []string{"tls_sha3_512", "hmac_sha3_512"}
-	DefaultAuthAccept    = []string{"tls_sha3_512", "hmac_sha3_512", "tls_anon", "cleartext"}
-	// DefaultBinds is used when binds is absent or false (Kernel.pm
-	// configure: `$binds ||= ["*"]`): every non-loopback address of the host
-	// on a dynamically assigned port. An empty array is true in Perl, so []
-	// means "no listeners", not the default.
-	DefaultBinds = []string{"*"}
-)
+// DefaultFramingFormat returns Perl's default framing_format, Storable
+// included (protocol.DefaultFramings is the part Go implements).
+func DefaultFramingFormat() []string {
+	return []string{"cbor", "json", "storable"}
+}
+
+// DefaultBinds returns the binds used when binds is absent or false
+// (Kernel.pm configure: `$binds ||= ["*"]`): every non-loopback address of
+// the host on a dynamically assigned port. An empty array is true in Perl,
+// so [] means "no listeners", not the default.
+func DefaultBinds() []string {
+	return []string{"*"}
+}
 
 // What `aemp`'s own protocol commands configure (bin/aemp sub init):
 // configure profile => "aemp", nodeid => "aemp/%n/%u". The nodeid is a
@@ -33,6 +39,12 @@ const (
 	AempProfile = "aemp"
 	AempNodeID  = "aemp/%n/%u"
 )
+
+// secondsNumber writes a duration as the number of seconds Perl's
+// find_profile holds ("30", "2", "0.5").
+func secondsNumber(d time.Duration) json.Number {
+	return json.Number(protocol.FormatPerlFloat(d.Seconds()))
+}
 
 func builtinDefaults() map[string]any {
 	list := func(l []string) []any {
@@ -43,11 +55,11 @@ func builtinDefaults() map[string]any {
 		return out
 	}
 	return map[string]any{
-		KeyMonitorTimeout:  json.Number("30"),
-		KeyConnectInterval: json.Number("2"),
-		KeyFramingFormat:   list(DefaultFramingFormat),
-		KeyAuthOffer:       list(DefaultAuthOffer),
-		KeyAuthAccept:      list(DefaultAuthAccept),
+		KeyMonitorTimeout:  secondsNumber(protocol.DefaultMonitorTimeout),
+		KeyConnectInterval: secondsNumber(protocol.DefaultConnectInterval),
+		KeyFramingFormat:   list(DefaultFramingFormat()),
+		KeyAuthOffer:       list(protocol.DefaultAuthOffer()),
+		KeyAuthAccept:      list(protocol.DefaultAuthAccept()),
 	}
 }
 
@@ -78,7 +90,7 @@ type Config struct {
 	// even for an empty or null value.
 	Cert    string
 	HasCert bool
-	// Binds are the listen addresses, DefaultBinds when unset or false.
+	// Binds are the listen addresses, DefaultBinds() when unset or false.
 	Binds []string
 	// Seeds are the seed addresses (host:port), empty when unset.
 	Seeds []string
@@ -273,7 +285,7 @@ func configFromMap(profile string, kv map[string]any) (Config, error) {
 
 	// $binds ||= ["*"]
 	if v := kv[KeyBinds]; !perlTrue(v) {
-		c.Binds = append([]string(nil), DefaultBinds...)
+		c.Binds = DefaultBinds()
 	} else if c.Binds, err = stringList(v); err != nil {
 		return Config{}, wrap(KeyBinds, err)
 	}

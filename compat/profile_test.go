@@ -74,6 +74,28 @@ func TestResolveDoesNotAlias(t *testing.T) {
 	}
 }
 
+// TestResolveDefaultsAreFresh: a caller that edits the default lists it got,
+// directly or in a resolved Config, changes nothing for the next caller.
+func TestResolveDefaultsAreFresh(t *testing.T) {
+	ff, b := DefaultFramingFormat(), DefaultBinds()
+	ff[0], b[0] = "mutated", "mutated"
+	c, err := Resolve(NewRC(), "nosuch", nil, ResolveOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.FramingFormat[0], c.AuthOffer[0], c.AuthAccept[0], c.Binds[0] = "mutated", "mutated", "mutated", "mutated"
+	c, err = Resolve(NewRC(), "nosuch", nil, ResolveOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(c.FramingFormat, []string{"cbor", "json", "storable"}) ||
+		!reflect.DeepEqual(c.AuthOffer, []string{"tls_sha3_512", "hmac_sha3_512"}) ||
+		!reflect.DeepEqual(c.AuthAccept, []string{"tls_sha3_512", "hmac_sha3_512", "tls_anon", "cleartext"}) ||
+		!reflect.DeepEqual(c.Binds, []string{"*"}) {
+		t.Errorf("defaults changed by an earlier caller: %q %q %q %q", c.FramingFormat, c.AuthOffer, c.AuthAccept, c.Binds)
+	}
+}
+
 func chainRC(t *testing.T) *RC {
 	rc, err := ParseRC([]byte(`{
    "version" : 1,

@@ -150,13 +150,25 @@ func (rc *RC) Marshal() ([]byte, error) {
 //   - The temporary file gets a unique name next to path (Perl always uses
 //     "<path>~new~", so two concurrent writers can corrupt each other) and is
 //     fsynced before the rename.
-//   - The new file keeps the permission bits of the old one, or 0600 for a
-//     new file because it holds the shared secret; Perl creates it with
-//     0666 & ~umask.
+//   - A new file is created 0600, because it holds or will hold the shared
+//     secret; Perl creates it with 0666 & ~umask. An existing file keeps its
+//     permission bits, except that group and other bits are removed when
+//     the document holds a secret or a TLS key ("secret" or "cert", at the
+//     top level or in a profile): a 0644 file that `gensecret` or
+//     `gencert` writes a secret into becomes 0600. SavePerm tells the
+//     caller when that happened.
 func (rc *RC) Save(path string) error {
+	_, _, err := rc.SavePerm(path)
+	return err
+}
+
+// SavePerm is Save, returning the permission bits the file had before
+// (0 for a new file) and the ones it has now, so a caller can say when
+// Save narrowed them.
+func (rc *RC) SavePerm(path string) (before, after fs.FileMode, err error) {
 	data, err := rc.Marshal()
 	if err != nil {
-		return fmt.Errorf("%s: %w", path, err)
+		return 0, 0, fmt.Errorf("%s: %w", path, err)
 	}
 	mode := fs.FileMode(0o600)
 	if old, err := os.ReadFile(path); err == nil {
@@ -165,14 +177,49 @@ func (rc *RC) Save(path string) error {
 			if errors.As(perr, &pe) {
 				pe.Path = path
 			}
-			return perr
+			return 0, 0, perr
 		}
 		if fi, err := os.Stat(path); err == nil {
-			mode = fi.Mode().Perm()
+			before = fi.Mode().Perm()
+			mode = before
+			if rc.holdsSecrets() {
+				mode &^= 0o077
+			}
 		}
 	} else if !errors.Is(err, fs.ErrNotExist) {
-		return err
+		return 0, 0, err
 	}
+	if err := rc.write(path, data, mode); err != nil {
+		return 0, 0, err
+	}
+	return before, mode, nil
+}
+
+// holdsSecrets reports whether the document has a non-empty shared secret
+// or TLS key anywhere: at the top level or in a profile.
+func (rc *RC) holdsSecrets() bool {
+	has := func(m map[string]any) bool {
+		for _, k := range []string{KeySecret, KeyCert} {
+			if v, ok := m[k]; ok && v != nil && v != "" {
+				return true
+			}
+		}
+		return false
+	}
+	if has(rc.doc) {
+		return true
+	}
+	profiles, _ := rc.doc["profile"].(map[string]any)
+	for _, p := range profiles {
+		if pm, ok := p.(map[string]any); ok && has(pm) {
+			return true
+		}
+	}
+	return false
+}
+
+// write replaces path with data, as Config.pm save does (see Save).
+func (rc *RC) write(path string, data []byte, mode fs.FileMode) error {
 
 	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+"~new~*")
 	if err != nil {

@@ -202,8 +202,8 @@ func TestSaveBackupAndReplace(t *testing.T) {
 	if os.SameFile(oldInfo, newInfo) {
 		t.Error("file was rewritten in place, not replaced by rename")
 	}
-	if newInfo.Mode().Perm() != 0o640 {
-		t.Errorf("mode = %v, want the old 0640", newInfo.Mode().Perm())
+	if newInfo.Mode().Perm() != 0o600 {
+		t.Errorf("mode = %v, want 0640 narrowed to 0600 (the file holds secrets)", newInfo.Mode().Perm())
 	}
 	re, err := LoadRC(path)
 	if err != nil {
@@ -551,5 +551,43 @@ func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestSaveNarrowsModeOfFileWithSecrets: an rc file that is readable by
+// everyone keeps its mode until a secret or key is in it; from then on every
+// save makes it 0600 and SavePerm reports the change.
+func TestSaveNarrowsModeOfFileWithSecrets(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		set  func(rc *RC) error
+	}{
+		{"global secret", func(rc *RC) error { return rc.Global().SetSecret("s3cret-s3cret-s3cret") }},
+		{"profile secret", func(rc *RC) error { return rc.Profile("seed").SetSecret("s3cret-s3cret-s3cret") }},
+		{"profile cert", func(rc *RC) error { return rc.Profile("seed").Set(KeyCert, "-----BEGIN PRIVATE KEY-----") }},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "rc")
+			if err := os.WriteFile(path, []byte(`{"version":1,"seeds":["127.0.0.1:4040"]}`), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			rc, err := LoadRC(path)
+			must(t, err)
+			must(t, rc.Global().Set(KeyBinds, []string{"127.0.0.1:0"}))
+			before, after, err := rc.SavePerm(path)
+			must(t, err)
+			if before != 0o644 || after != 0o644 {
+				t.Fatalf("without secrets: %v -> %v, want 0644 kept", before, after)
+			}
+
+			must(t, c.set(rc))
+			before, after, err = rc.SavePerm(path)
+			must(t, err)
+			fi, err := os.Stat(path)
+			must(t, err)
+			if before != 0o644 || after != 0o600 || fi.Mode().Perm() != 0o600 {
+				t.Errorf("with secrets: %v -> %v, file %v; want 0644 -> 0600", before, after, fi.Mode().Perm())
+			}
+		})
 	}
 }

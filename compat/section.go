@@ -27,6 +27,14 @@ const (
 	KeyParent          = "parent"
 )
 
+// Keys that only aemp-go reads. Perl's configure ignores them, and both
+// aemp and aemp-go keep them when they rewrite the file.
+const (
+	// KeyMetricsListen is the address where `aemp-go run` serves
+	// Prometheus metrics (host:port); absent or "" means nowhere.
+	KeyMetricsListen = "metrics_listen"
+)
+
 // Section is one level of the rc file where configuration keys live: the top
 // level (global defaults) or one profile under "profile". It is what `aemp`
 // calls $profile: plain commands act on the top level, and commands after

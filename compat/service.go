@@ -1,8 +1,15 @@
 package compat
 
 import (
+	"encoding/json"
+	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
+
+	"github.com/aemp-go/aemp-go/node"
+	"github.com/aemp-go/aemp-go/protocol"
 )
 
 // Service is one entry of the "services" list, which a Perl node starts at
@@ -16,8 +23,9 @@ import (
 //   - an array ["Some::function", args...]: the function is called with the
 //     arguments. An array is never treated as a module name.
 //
-// A Go node cannot run Perl functions; it should recognise the services it
-// implements itself (e.g. AnyEvent::MP::Global::) and report the others.
+// A Go node cannot run Perl functions. It runs Go functions registered
+// under the same names instead (ServiceFunc), implements a few Perl
+// services itself (BuiltinServices), and refuses the rest (CheckServices).
 type Service struct {
 	Name string // function name, or module name ending in "::"
 	Args []any  // arguments of the array form
@@ -82,4 +90,104 @@ func parseServices(v any) ([]Service, error) {
 		out = append(out, s)
 	}
 	return out, nil
+}
+
+// Perl services that a Go node implements itself.
+const (
+	// GlobalService makes the node a global node (Global.pm); NodeConfig
+	// sets node.Config.Global for it.
+	GlobalService = "AnyEvent::MP::Global::"
+	// LogCatcherService loads LogCatcher.pm, whose connect function a Go
+	// node always serves (node.LogCatcherFunc).
+	LogCatcherService = "AnyEvent::MP::LogCatcher::"
+)
+
+// ServiceFunc is the Go code for one "services" entry: it runs after the
+// node is made and before it listens, so the ports and functions it
+// creates exist before the first message arrives; args are the extra
+// elements of the array form, as message values (numbers int64 or
+// float64).
+type ServiceFunc func(n *node.Node, args []any) error
+
+// BuiltinServices returns the Perl services a Go node implements itself,
+// as a fresh map the caller may extend with its own.
+func BuiltinServices() map[string]ServiceFunc {
+	done := func(*node.Node, []any) error { return nil }
+	return map[string]ServiceFunc{
+		GlobalService:     done, // node.Config.Global does the work
+		LogCatcherService: done, // every Go node serves it
+	}
+}
+
+// hasGlobalService reports whether the list loads AnyEvent::MP::Global::
+// (only the plain module form does: Perl reads the array form as a
+// function to call, which fails).
+func hasGlobalService(list []Service) bool {
+	return slices.ContainsFunc(list, func(s Service) bool { return s.IsModule() && s.Name == GlobalService })
+}
+
+// ErrServiceUnavailable is wrapped by CheckServices' error.
+var ErrServiceUnavailable = errors.New("service cannot run in a Go node")
+
+// CheckServices makes sure every entry has Go code in registry before
+// anything starts, as Perl's configure dies on a service it cannot load:
+// a node that silently skipped a service would look healthy and not do
+// its job. The error names every entry that cannot run and why.
+func CheckServices(list []Service, registry map[string]ServiceFunc) error {
+	var bad []string
+	for _, s := range list {
+		if _, ok := registry[s.Name]; ok {
+			continue
+		}
+		if s.IsModule() {
+			bad = append(bad, fmt.Sprintf("%q is a Perl module, which a Go node cannot load", s.Name))
+		} else {
+			bad = append(bad, fmt.Sprintf("%q: no Go function is registered under this name; Perl functions cannot run in a Go node", s.Name))
+		}
+	}
+	if len(bad) == 0 {
+		return nil
+	}
+	known := strings.Join(slices.Sorted(maps.Keys(registry)), ", ")
+	return fmt.Errorf("%w: %s (Go services: %s)", ErrServiceUnavailable, strings.Join(bad, "; "), known)
+}
+
+// RunServices runs the services in order (CheckServices first).
+func RunServices(n *node.Node, list []Service, registry map[string]ServiceFunc) error {
+	if err := CheckServices(list, registry); err != nil {
+		return err
+	}
+	for _, s := range list {
+		args := make([]any, len(s.Args))
+		for i, a := range s.Args {
+			args[i] = WireValue(a)
+		}
+		if err := registry[s.Name](n, args); err != nil {
+			return fmt.Errorf("service %s: %w", s.Name, err)
+		}
+	}
+	return nil
+}
+
+// WireValue converts a value read from the rc file (or JSON arguments)
+// into the message value model of package protocol: JSON numbers become
+// int64 (uint64 above its range) or float64, recursively.
+func WireValue(v any) any {
+	switch x := v.(type) {
+	case json.Number:
+		return protocol.ParseNumber(x.String())
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = WireValue(e)
+		}
+		return out
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = WireValue(e)
+		}
+		return out
+	}
+	return v
 }

@@ -56,9 +56,13 @@ type cliResult struct {
 // runAempGo runs aemp-go with the home's rc file.
 func runAempGo(t testing.TB, h *Home, args ...string) cliResult {
 	t.Helper()
+	// Build (or find) the binary before the clock starts: the first call
+	// compiles aemp-go, which on a loaded machine can take most of the 20 s
+	// the run itself is given.
+	bin := aempGo(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, aempGo(t), args...)
+	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Env = h.Env()
 	cmd.Dir = h.Dir
 	var out, errb bytes.Buffer

@@ -20,9 +20,6 @@ import (
 // testSecret is the shared secret of every mesh in these tests.
 const testSecret = "interop-secret-0123456789abcdefghijklmnopqrstuvwxyz"
 
-// perlDefaultFramings is Perl's built-in framing_format.
-var perlDefaultFramings = []string{"cbor", "json", "storable"}
-
 // timeout returns a context for one step of a test.
 func timeout(t testing.TB, d time.Duration) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), d)

@@ -85,6 +85,53 @@ func RequireAemp(tb testing.TB) string {
 	return aemp
 }
 
+// SkipNoPerlTLS is the skip message when Perl's AnyEvent::TLS cannot be
+// loaded, almost always because Net::SSLeay is missing.
+const SkipNoPerlTLS = "interop: Perl AnyEvent::TLS cannot be loaded (perl -MAnyEvent::TLS failed: %s); install Net::SSLeay (Debian: `apt-get install libnet-ssleay-perl`) to run the TLS tests"
+
+var perlTLSCheck struct {
+	once sync.Once
+	skip string
+}
+
+// RequirePerlTLS skips tb unless Perl AnyEvent::MP 2.02 and AnyEvent::TLS
+// (which needs Net::SSLeay) can be loaded: without them a Perl node cannot
+// speak TLS and `aemp gencert`'s certificate is useless, so the TLS tests
+// would fail for a reason that is not aemp-go's.
+func RequirePerlTLS(tb testing.TB) {
+	tb.Helper()
+	perl := RequirePerl(tb)
+	perlTLSCheck.once.Do(func() {
+		if err := checkPerlModule(perl, nil, "AnyEvent::TLS"); err != nil {
+			perlTLSCheck.skip = fmt.Sprintf(SkipNoPerlTLS, err)
+		}
+	})
+	if perlTLSCheck.skip != "" {
+		tb.Skip(perlTLSCheck.skip)
+	}
+}
+
+// checkPerlModule loads module with perl (env added to the environment) and
+// returns Perl's first line of complaint when that fails.
+func checkPerlModule(perl string, env []string, module string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, perl, "-M"+module, "-e", "1")
+	cmd.Env = append(os.Environ(), env...)
+	out, err := cmd.CombinedOutput()
+	if err == nil {
+		return nil
+	}
+	line, _, _ := strings.Cut(strings.TrimSpace(string(out)), "\n")
+	if i := strings.Index(line, " (@INC"); i > 0 {
+		line = line[:i] // the module path list makes the skip line unreadable
+	}
+	if line != "" {
+		return errors.New(line)
+	}
+	return err
+}
+
 // FreeAddr returns a 127.0.0.1 address with a port that was free a moment
 // ago.
 func FreeAddr(tb testing.TB) string {

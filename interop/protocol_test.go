@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -43,13 +46,13 @@ func checkSession(t *testing.T, s *protocol.Session, perl *Proc, fc framingCase,
 	}
 	wantList := fc.perl
 	if wantList == nil {
-		wantList = perlDefaultFramings
+		wantList = compat.DefaultFramingFormat() // live check of the documented default
 	}
 	if !eqStrings(r.Framings, wantList) {
 		t.Errorf("Perl's greeting lists framings %v, want %v", r.Framings, wantList)
 	}
-	if !eqStrings(r.Auths, protocol.DefaultAuthAccept) {
-		t.Errorf("Perl's greeting lists auth methods %v, want %v", r.Auths, protocol.DefaultAuthAccept)
+	if !eqStrings(r.Auths, protocol.DefaultAuthAccept()) {
+		t.Errorf("Perl's greeting lists auth methods %v, want %v", r.Auths, protocol.DefaultAuthAccept())
 	}
 	for k, want := range map[string]string{"provider": "AE-2.02", "mproto": "1", "gproto": "1"} {
 		if v, _ := r.Get(k); v != want {
@@ -178,6 +181,7 @@ func gencert(t *testing.T) string {
 // dials.
 func TestTLS(t *testing.T) {
 	RequireAemp(t)
+	RequirePerlTLS(t)
 	pem := gencert(t)
 	creds, err := protocol.ParseTLSCredentials([]byte(pem))
 	if err != nil {
@@ -316,4 +320,32 @@ func TestWrongSecret(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
+}
+
+// TestPerlTLSCheckNamesWhatToInstall: when AnyEvent::TLS cannot load (here
+// a Net::SSLeay that dies on load stands in for a missing one), the check
+// fails with Perl's reason, and the skip line names the Debian package.
+func TestPerlTLSCheckNamesWhatToInstall(t *testing.T) {
+	perl, err := exec.LookPath("perl")
+	if err != nil {
+		t.Skip("interop: no perl in PATH")
+	}
+	if err := checkPerlModule(perl, nil, "AnyEvent::TLS"); err != nil {
+		t.Skipf("interop: AnyEvent::TLS does not load here either (%v); the check is exercised by TestTLS's skip", err)
+	}
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "Net"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	fake := "die qq{Can't locate Net/SSLeay.pm in @INC (you may need to install the Net::SSLeay module) (@INC contains: x)\\n};\n"
+	if err := os.WriteFile(filepath.Join(dir, "Net", "SSLeay.pm"), []byte(fake), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	err = checkPerlModule(perl, []string{"PERL5LIB=" + dir}, "AnyEvent::TLS")
+	if err == nil || !strings.Contains(err.Error(), "Net::SSLeay") || strings.Contains(err.Error(), "@INC contains") {
+		t.Fatalf("check with a broken Net::SSLeay: %v", err)
+	}
+	if msg := fmt.Sprintf(SkipNoPerlTLS, err); !strings.Contains(msg, "libnet-ssleay-perl") || strings.Contains(msg, "\n") {
+		t.Errorf("skip line %q", msg)
+	}
 }

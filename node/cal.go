@@ -111,6 +111,9 @@ func (n *Node) Cal(ctx context.Context, port string, msg ...any) ([]any, error) 
 			return nil, context.DeadlineExceeded
 		}
 	}
+	if n.closed() {
+		return nil, ErrClosed
+	}
 	rp, err := n.calFunc(port, msg, func(reply, died []any) { ch <- result{reply, died} }, timeout)
 	if err != nil {
 		return nil, err
@@ -124,6 +127,8 @@ func (n *Node) Cal(ctx context.Context, port string, msg ...any) ([]any, error) 
 			return nil, fmt.Errorf("%w: no reply from %s (%w)", ErrTimeout, port, context.DeadlineExceeded)
 		}
 		return nil, &PortDiedError{Port: port, Reason: r.died}
+	case <-n.ctx.Done():
+		return nil, fmt.Errorf("%w while waiting for a reply from %s", ErrClosed, port)
 	case <-ctx.Done():
 		n.Kil(rp)
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {

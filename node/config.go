@@ -1,6 +1,7 @@
 package node
 
 import (
+	"fmt"
 	"io"
 	"log/slog"
 	"time"
@@ -9,8 +10,8 @@ import (
 )
 
 // Config configures a Node. The zero value of every field has the meaning
-// Perl's built-in defaults give it; compat.Config converts a profile of
-// the Perl rc file into one.
+// Perl's built-in defaults give it; compat.NodeConfig turns a resolved
+// profile of the Perl rc file (compat.Resolve) into one.
 type Config struct {
 	// NodeID is this node's ID, already expanded (see compat for the %n,
 	// %u and trailing "/" templates). Required.
@@ -24,7 +25,7 @@ type Config struct {
 	TLS        *protocol.TLSCredentials
 	AuthOffer  []string
 	AuthAccept []string
-	Framings   []string // default protocol.Framings (cbor, json)
+	Framings   []string // default protocol.DefaultFramings() (cbor, json)
 
 	// Binds are the listen addresses ("127.0.0.1:4040", "*:4040",
 	// "127.0.0.1:0"). Perl's default is ["*"]; a Node with no binds
@@ -33,6 +34,8 @@ type Config struct {
 	Binds []string
 	// Seeds are the seed node addresses (host:port) to keep connected to.
 	// A node that finds its own address among them becomes a global node.
+	// An entry "srv:NAME" stands for the targets of that DNS SRV record,
+	// looked up again at every retry (see SRV).
 	Seeds []string
 	// SeedSource, when set, is asked for further seed addresses every time
 	// the node retries its seeds (e.g. DNS SRV records, re-resolved).
@@ -46,23 +49,125 @@ type Config struct {
 	// run Perl code, so eval is refused whatever this says.
 	Secure bool
 
+	// Limits (see "Limits and guarantees" in the README). Past each one
+	// the connection concerned ends as a transport error naming the
+	// limit, so monitors fire and nothing is dropped silently. Zero means
+	// the default; there is no "unlimited".
+
+	// MaxSendQueue bounds the bytes waiting to be written to one peer,
+	// and (estimated) the messages queued while a connection to it is
+	// being made. Default 64 MiB.
+	MaxSendQueue int
+	// WriteStallTimeout: a write to a peer that makes no progress for
+	// this long ends the connection. Default 30s.
+	WriteStallTimeout time.Duration
+	// MaxRecvQueue bounds the bytes (estimated decoded size) a connection
+	// has handed to the dispatch loop and that were not yet dispatched;
+	// past it the reader stops reading until the loop catches up, so TCP
+	// pushes back on the peer. Default 4 MiB.
+	MaxRecvQueue int
+	// MaxRecvQueueLen bounds the same in messages, which bounds how long
+	// one flooding peer can make the others wait. Default 256.
+	MaxRecvQueueLen int
+	// MaxMessageSize bounds one incoming message on the wire. Default
+	// 16 MiB.
+	MaxMessageSize int
+	// HeartbeatInterval: a connection that received nothing for this long
+	// is probed with a node-port "time" request, which every AEMP node
+	// answers. Default 10s.
+	HeartbeatInterval time.Duration
+	// HeartbeatTimeout: when nothing at all arrives this long after the
+	// probe, the peer counts as hung and the connection ends. Default 15s.
+	HeartbeatTimeout time.Duration
+	// MaxDepartedPeers bounds how many nodes whose records were pruned
+	// keep their final counters in Stats (so node-wide counters never go
+	// backwards and a node that just left stays visible). Past it the
+	// oldest is folded into the node-wide totals. Default 1024.
+	MaxDepartedPeers int
+
 	Logger *slog.Logger // default slog.Default()
 	// Trace, when set, receives Perl-style "SND node <- [...]" and
 	// "RCV node -> [...]" lines (PERL_ANYEVENT_MP_TRACE=1).
 	Trace io.Writer
+
+	// Added for issue 11 (operating a mixed mesh):
+
+	// Global makes the node a global node from the start, as Perl's
+	// AnyEvent::MP::Global:: service does (compat maps a profile's
+	// "services" entry to it). Seeds become global on their own anyway.
+	Global bool
+	// LogCatcherQueue bounds the log records waiting to be sent to log
+	// catchers (AnyEvent::MP::LogCatcher); default 1000. Past it records
+	// are dropped and counted, and the catchers are told how many.
+	LogCatcherQueue int
+	// SRV resolves the "srv:NAME" entries of Seeds (DNS SRV seeds, an
+	// aemp-go extension); nil asks the servers of /etc/resolv.conf.
+	SRV *SRVResolver
 }
 
 func (c *Config) setDefaults() {
 	if c.MonitorTimeout <= 0 {
-		c.MonitorTimeout = 30 * time.Second
+		c.MonitorTimeout = protocol.DefaultMonitorTimeout
 	}
 	if c.ConnectInterval <= 0 {
-		c.ConnectInterval = 2 * time.Second
+		c.ConnectInterval = protocol.DefaultConnectInterval
+	}
+	if c.MaxSendQueue <= 0 {
+		c.MaxSendQueue = DefaultMaxSendQueue
+	}
+	if c.WriteStallTimeout <= 0 {
+		c.WriteStallTimeout = DefaultWriteStallTimeout
+	}
+	if c.MaxRecvQueue <= 0 {
+		c.MaxRecvQueue = DefaultMaxRecvQueue
+	}
+	if c.MaxRecvQueueLen <= 0 {
+		c.MaxRecvQueueLen = DefaultMaxRecvQueueLen
+	}
+	if c.MaxMessageSize <= 0 {
+		c.MaxMessageSize = DefaultMaxMessageSize
+	}
+	if c.HeartbeatInterval <= 0 {
+		c.HeartbeatInterval = DefaultHeartbeatInterval
+	}
+	if c.HeartbeatTimeout <= 0 {
+		c.HeartbeatTimeout = DefaultHeartbeatTimeout
+	}
+	if c.MaxDepartedPeers <= 0 {
+		c.MaxDepartedPeers = DefaultMaxDepartedPeers
+	}
+	if c.LogCatcherQueue <= 0 {
+		c.LogCatcherQueue = DefaultLogCatcherQueue
 	}
 	if len(c.Framings) == 0 {
-		c.Framings = protocol.Framings
+		c.Framings = protocol.DefaultFramings()
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
+}
+
+// Defaults of the limits in Config.
+const (
+	DefaultMaxSendQueue      = 64 << 20
+	DefaultWriteStallTimeout = 30 * time.Second
+	DefaultMaxRecvQueue      = 4 << 20
+	DefaultMaxRecvQueueLen   = 256
+	DefaultMaxMessageSize    = 16 << 20
+	DefaultHeartbeatInterval = 10 * time.Second
+	DefaultHeartbeatTimeout  = 15 * time.Second
+	DefaultMaxDepartedPeers  = 1024
+	DefaultLogCatcherQueue   = 1000
+)
+
+// byteSize formats a limit as the README and the error texts name it:
+// "64 MiB", "512 KiB", "100 bytes".
+func byteSize(n int) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
 }

@@ -1,10 +1,14 @@
 package node
 
 import (
+	"crypto/tls"
 	"errors"
+	"fmt"
 	"io"
 	"net"
+	"os"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -17,20 +21,36 @@ var errConnClosed = errors.New("connection closed")
 // a reader goroutine decodes messages and hands them to the dispatch loop,
 // a writer goroutine writes whatever senders encoded into the buffer since
 // its last write, so bursts of small messages become few large writes.
+//
+// Nothing here waits on the peer while holding a lock: senders only
+// encode into the buffer under c.mu; the socket is written by the writer
+// goroutine (with a write-stall deadline) or, for a single message on an
+// idle connection, by the sender itself with one non-blocking write after
+// it released every lock (see writeInline).
 type conn struct {
 	n      *Node
 	r      *remote
 	s      *protocol.Session
 	encode func([]byte, protocol.Message) ([]byte, error)
+	raw    syscall.RawConn // for non-blocking inline writes; nil with TLS
+
+	lastLife   atomic.Int64 // monotime of the last sign of life: bytes read, or a write the peer's reading let go on
+	readerBusy atomic.Bool  // the reader waits for or runs our own loop's items, not the peer's doing
+	inqBytes   atomic.Int64 // estimated bytes handed to the loop, not yet dispatched
+	inqLen     atomic.Int64 // messages handed to the loop, not yet dispatched
+	room       chan struct{}
+	hb         atomic.Pointer[time.Timer] // heartbeat (heartbeat.go)
+	hbProbe    int64                      // monotime of the unanswered probe; heartbeat timer only
 
 	mu       sync.Mutex
-	cond     *sync.Cond // signalled when a write ended, or on close
-	sealed   [][]byte   // full chunks waiting to be written, in order
-	buf      []byte     // the chunk being filled
-	free     [][]byte   // written chunks for reuse
-	writing  bool       // a Write is under way (writer goroutine or inline)
-	lastSend int64      // monotonic ns of the last send, for the inline-write choice
-	closed   bool
+	cond     *sync.Cond // signalled when a write ended, or on close; guarded by mu
+	sealed   [][]byte   // full chunks waiting to be written, in order; guarded by mu
+	buf      []byte     // the chunk being filled; guarded by mu
+	free     [][]byte   // written chunks for reuse; guarded by mu
+	pending  int        // bytes encoded and not yet written; guarded by mu
+	writing  bool       // a write is under way (writer goroutine or inline); guarded by mu
+	lastSend int64      // monotonic ns of the last send, for the inline-write choice; guarded by mu
+	closed   bool       // guarded by mu
 	wake     chan struct{}
 	done     chan struct{}
 }
@@ -44,8 +64,7 @@ const inlineGap = 20 * time.Microsecond
 
 // chunkSize is the size of output buffer chunks. Output waits in a list of
 // chunks rather than one growing slice, so a burst costs no re-copying.
-// Like Perl's, the output queue is not bounded and Snd never blocks: a
-// node that sends faster than a peer reads holds the difference in memory.
+// The total is bounded by Config.MaxSendQueue.
 const chunkSize = 64 << 10
 
 // chunkSlack: a chunk with less room than this left is sealed before the
@@ -56,11 +75,15 @@ const chunkSlack = 1 << 10
 // node it authenticated as.
 func (n *Node) attach(s *protocol.Session) (*conn, error) {
 	enc, _ := protocol.Appender(s.SendFraming) // negotiated from our own list
-	r := n.remote(s.Remote.NodeID)
-	c := &conn{n: n, r: r, s: s, encode: enc, wake: make(chan struct{}, 1), done: make(chan struct{}),
-		buf: make([]byte, 0, chunkSize)}
+	c := &conn{n: n, s: s, encode: enc, wake: make(chan struct{}, 1), done: make(chan struct{}),
+		room: make(chan struct{}, 1), buf: make([]byte, 0, chunkSize)}
+	if sc, ok := s.Conn.(syscall.Conn); ok && !s.TLS && inlineWrites {
+		c.raw, _ = sc.SyscallConn()
+	}
 	c.cond = sync.NewCond(&c.mu)
-	r.mu.Lock()
+	c.lastLife.Store(monotime())
+	r := n.lockRemote(s.Remote.NodeID)
+	c.r = r
 	if n.closed() {
 		// Close has begun: it may already have shut this remote's
 		// connections down, so this one must not start.
@@ -72,6 +95,8 @@ func (n *Node) attach(s *protocol.Session) (*conn, error) {
 	r.mu.Unlock()
 	n.log.Debug("connected", "peer", r.id, "addr", s.Conn.RemoteAddr().String(),
 		"send", s.SendFraming, "recv", s.RecvFraming, "tls", s.TLS)
+	c.startHeartbeat()
+	r.stats.connected()
 	r.transportConnect(c) // before reading, so the node is up when its first message arrives
 	n.wg.Add(2)
 	go c.readLoop()
@@ -79,12 +104,24 @@ func (n *Node) attach(s *protocol.Session) (*conn, error) {
 	return c, nil
 }
 
-// send encodes m into the output buffer.
-func (c *conn) send(m protocol.Message) error {
+// sendQueueOverflow is the transport error of a peer whose output passed
+// Config.MaxSendQueue.
+type sendQueueOverflow struct{ limit int }
+
+func (e sendQueueOverflow) Error() string {
+	return fmt.Sprintf("send queue overflow (%s)", byteSize(e.limit))
+}
+
+// enqueue encodes m into the output buffer. It does no I/O and may be
+// called under r.mu. When the connection was idle it claims the write
+// and returns the bytes: the caller must pass them to writeInline once it
+// holds no lock. An error means the connection must fail (finish does
+// that, also without locks).
+func (c *conn) enqueue(m protocol.Message) (inline [][]byte, err error) {
 	c.mu.Lock()
+	defer c.mu.Unlock()
 	if c.closed {
-		c.mu.Unlock()
-		return errConnClosed
+		return nil, errConnClosed
 	}
 	now := monotime()
 	idle := !c.writing && len(c.buf) == 0 && len(c.sealed) == 0 && now-c.lastSend > int64(inlineGap)
@@ -94,35 +131,90 @@ func (c *conn) send(m protocol.Message) error {
 		c.sealed = append(c.sealed, c.buf)
 		c.buf = c.newChunkLocked()
 	}
+	before := len(c.buf)
 	b, err := c.encode(c.buf, m)
 	if err != nil {
-		c.mu.Unlock()
-		return err
+		return nil, err // nothing was added: this message only is refused
 	}
 	c.buf = b
-	if idle {
-		out := c.takeLocked()
-		c.mu.Unlock()
-		err := c.write(out)
-		c.mu.Lock()
-		c.doneWritingLocked(out)
-		pending := len(c.buf) > 0 || len(c.sealed) > 0
-		c.mu.Unlock()
-		if err != nil {
-			go c.fail(err) // the caller may hold the remote's lock, which fail takes
-			return nil
-		}
-		if !pending {
-			return nil
-		}
-	} else {
-		c.mu.Unlock()
+	c.r.stats.msgOut()
+	c.pending += len(b) - before
+	if c.pending > c.n.cfg.MaxSendQueue {
+		return nil, sendQueueOverflow{c.n.cfg.MaxSendQueue}
+	}
+	if idle && c.raw != nil {
+		return c.takeLocked(), nil
 	}
 	select {
 	case c.wake <- struct{}{}:
 	default:
 	}
+	return nil, nil
+}
+
+// finish completes an enqueue once the caller holds no lock: it writes
+// the claimed bytes or fails the connection.
+func (c *conn) finish(inline [][]byte, err error) error {
+	var over sendQueueOverflow
+	switch {
+	case errors.As(err, &over):
+		c.n.log.Warn("closing connection: peer does not read fast enough", "peer", c.r.id, "limit", byteSize(over.limit))
+		c.fail(err)
+		return nil // the monitors tell; Snd itself succeeded as far as the caller can act on it
+	case errors.Is(err, errConnClosed):
+		return nil // lost meanwhile: the transport error reports it
+	case err != nil:
+		return err
+	}
+	if inline != nil {
+		c.writeInline(inline)
+	}
 	return nil
+}
+
+// send is enqueue and finish for callers that hold no lock.
+func (c *conn) send(m protocol.Message) error { return c.finish(c.enqueue(m)) }
+
+// writeInline makes one non-blocking write attempt of what enqueue
+// claimed; whatever the socket does not take at once goes to the writer
+// goroutine. So a sender never waits on the peer.
+func (c *conn) writeInline(out [][]byte) {
+	var n int
+	var werr error
+	err := c.raw.Write(func(fd uintptr) bool {
+		n, werr = writeFD(fd, out[0]) // enqueue on an idle connection: one chunk
+		return true                   // never wait for the socket to become writable
+	})
+	if n < 0 {
+		n = 0
+	}
+	c.r.stats.wrote(int64(n))
+	if err == nil && werr != nil && werr != syscall.EAGAIN && werr != syscall.EINTR {
+		err = os.NewSyscallError("write", werr)
+	}
+	c.mu.Lock()
+	c.pending -= n
+	rest := out[0][n:]
+	if len(rest) > 0 && err == nil {
+		// the writer goroutine goes on from here; the chunk is not reused
+		c.sealed = append([][]byte{rest}, c.sealed...)
+		c.writing = false
+		c.cond.Broadcast()
+	} else {
+		c.doneWritingLocked(out)
+	}
+	pending := len(c.buf) > 0 || len(c.sealed) > 0
+	c.mu.Unlock()
+	if err != nil {
+		c.fail(err)
+		return
+	}
+	if pending {
+		select {
+		case c.wake <- struct{}{}:
+		default:
+		}
+	}
 }
 
 // takeLocked claims everything waiting for one (vectored) write.
@@ -149,22 +241,48 @@ func (c *conn) newChunkLocked() []byte {
 func (c *conn) doneWritingLocked(out [][]byte) {
 	c.writing = false
 	for _, b := range out {
-		if cap(b) <= 2*chunkSize && len(c.free) < 4 {
+		if cap(b) == chunkSize && len(c.free) < 4 && !c.closed {
 			c.free = append(c.free, b[:0])
 		}
 	}
 	c.cond.Broadcast()
 }
 
-// write writes the chunks with one writev where the connection has it.
+// errWriteStalled is the transport error of a peer that took no bytes
+// for Config.WriteStallTimeout.
+type errWriteStalled struct{ d time.Duration }
+
+func (e errWriteStalled) Error() string { return fmt.Sprintf("write stalled for %s", e.d) }
+
+// write writes the chunks (with one writev where the connection has it)
+// on the writer goroutine. Each attempt has a deadline of
+// WriteStallTimeout; an attempt that wrote nothing at all by then ends
+// the connection, one that made progress is retried with the rest.
 func (c *conn) write(out [][]byte) error {
-	if len(out) == 1 {
-		_, err := c.s.Conn.Write(out[0])
-		return err
-	}
+	stall := c.n.cfg.WriteStallTimeout
 	bufs := append(net.Buffers(nil), out...) // WriteTo consumes its slice; out is recycled
-	_, err := bufs.WriteTo(c.s.Conn)
-	return err
+	for len(bufs) > 0 {
+		start := time.Now()
+		c.s.Conn.SetWriteDeadline(start.Add(stall))
+		n, err := bufs.WriteTo(c.s.Conn)
+		c.r.stats.wrote(n)
+		if n > 0 && time.Since(start) >= writeWaitIsLife {
+			c.lastLife.Store(monotime())
+		}
+		c.mu.Lock()
+		c.pending -= int(n)
+		c.mu.Unlock()
+		if err != nil {
+			if errors.Is(err, os.ErrDeadlineExceeded) {
+				if n > 0 {
+					continue
+				}
+				return errWriteStalled{stall}
+			}
+			return err
+		}
+	}
+	return nil
 }
 
 var monoStart = time.Now()
@@ -200,9 +318,36 @@ func (c *conn) writeLoop() {
 	}
 }
 
+// recvClock counts any bytes read from the peer as a sign of life for
+// the heartbeat.
+type recvClock struct {
+	c *conn
+	r io.Reader
+}
+
+func (rc recvClock) Read(p []byte) (int, error) {
+	n, err := rc.r.Read(p)
+	if n > 0 {
+		rc.c.lastLife.Store(monotime())
+	}
+	return n, err
+}
+
+// newConnDecoder makes the decoder of a connection's data phase, bounded
+// by Config.MaxMessageSize.
+func newConnDecoder(framing string, r io.Reader, maxMessage int) (protocol.Decoder, error) {
+	return protocol.NewStreamDecoder(framing, r, protocol.DecodeLimits{MaxMessageBytes: maxMessage})
+}
+
+// oversizeError explains a message over Config.MaxMessageSize to the
+// operator; its text becomes the transport error's reason.
+func oversizeError(err error, limit int) error {
+	return fmt.Errorf("%v (limit %s: Config.MaxMessageSize, rc-file key max_message_size)", err, byteSize(limit))
+}
+
 func (c *conn) readLoop() {
 	defer c.n.wg.Done()
-	dec, err := protocol.NewDecoder(c.s.RecvFraming, c.s.Reader)
+	dec, err := newConnDecoder(c.s.RecvFraming, recvClock{c, c.r.stats.countIn(c.s.Reader)}, c.n.cfg.MaxMessageSize)
 	if err != nil {
 		c.fail(err)
 		return
@@ -211,21 +356,35 @@ func (c *conn) readLoop() {
 	for {
 		m, err := dec.Decode()
 		if err != nil {
-			if errors.Is(err, protocol.ErrBadFrame) {
+			switch {
+			case errors.Is(err, protocol.ErrMessageTooLarge):
+				err = oversizeError(err, c.n.cfg.MaxMessageSize)
+				c.n.log.Error("closing connection: peer sent a message over the size limit", "peer", src, "err", err)
+			case errors.Is(err, protocol.ErrBadFrame):
 				c.n.log.Error("closing connection: peer sent a malformed message", "peer", src, "err", err)
 			}
 			c.fail(err)
 			return
 		}
+		c.r.stats.msgIn()
 		if c.n.cfg.Trace != nil {
 			c.n.trace("RCV %s -> %s", src, traceJSON(m.Port, m.Data, false))
 		}
-		c.n.loop.runOrPost(item{port: m.Port, data: m.Data, src: src}, c.n)
+		if m.Port == heartbeatPort {
+			continue // the answer to our probe: its arrival was all that counted
+		}
+		if !c.n.loop.runOrPost(item{port: m.Port, data: m.Data, src: src}, c, c.n) {
+			continue
+		}
+		if !c.awaitRoom() {
+			return
+		}
 	}
 }
 
 // fail closes the connection; if it was the node's current one, the node
-// gets a transport error with a message saying why.
+// gets a transport error with a message saying why. It takes c.mu and
+// r.mu in turn, so it must be called without locks.
 func (c *conn) fail(err error) {
 	if !c.close() {
 		return
@@ -236,10 +395,13 @@ func (c *conn) fail(err error) {
 	c.r.mu.Unlock()
 	if current && !c.n.closed() {
 		c.r.transportError("transport_error", c.r.id, msg)
+	} else {
+		c.r.prune()
 	}
 }
 
-// close closes the socket once; it reports whether this call closed it.
+// close closes the socket once and drops the buffers; it reports whether
+// this call closed it.
 func (c *conn) close() bool {
 	c.mu.Lock()
 	if c.closed {
@@ -247,19 +409,41 @@ func (c *conn) close() bool {
 		return false
 	}
 	c.closed = true
+	c.sealed, c.buf, c.free, c.pending = nil, nil, nil, 0
 	c.cond.Broadcast()
 	c.mu.Unlock()
 	close(c.done)
-	c.s.Conn.Close()
+	if t := c.hb.Load(); t != nil {
+		t.Stop()
+	}
+	if tc, ok := c.s.Conn.(*tls.Conn); ok {
+		// tls.Conn.Close would first try to send close_notify, which
+		// waits (up to 5 s) on a peer that does not read.
+		tc.NetConn().Close()
+	} else {
+		c.s.Conn.Close()
+	}
 	c.r.mu.Lock()
 	for i, e := range c.r.all {
 		if e == c {
-			c.r.all = append(c.r.all[:i:i], c.r.all[i+1:]...)
+			last := len(c.r.all) - 1
+			copy(c.r.all[i:], c.r.all[i+1:])
+			c.r.all[last] = nil // no reference to the dead conn stays in the backing array
+			c.r.all = c.r.all[:last]
 			break
 		}
 	}
 	c.r.mu.Unlock()
 	return true
+}
+
+func (c *conn) isClosed() bool {
+	select {
+	case <-c.done:
+		return true
+	default:
+		return false
+	}
 }
 
 // perlReason words a connection error as Perl's AnyEvent::Handle does

@@ -76,6 +76,9 @@ func (n *Node) DbSet(family, key string, value any) (*Guard, error) {
 	if key == "" {
 		return nil, fmt.Errorf("aemp: database keys must be non-empty strings")
 	}
+	if n.closed() {
+		return nil, ErrClosed
+	}
 	n.loop.post(item{fn: func() { n.dbSet(family, key, value) }})
 	return newGuard(func() { n.DbDel(family, key) }), nil
 }
@@ -87,6 +90,7 @@ func (n *Node) DbDel(family string, keys ...string) {
 }
 
 func (n *Node) dbSet(family, key string, value any) {
+	defer n.stats.noteLocalDB(n.db.local)
 	f := n.db.local[family]
 	if f == nil {
 		f = map[string]any{}
@@ -102,6 +106,7 @@ func (n *Node) dbSet(family, key string, value any) {
 }
 
 func (n *Node) dbDel(family string, keys []string) {
+	defer n.stats.noteLocalDB(n.db.local)
 	f := n.db.local[family]
 	var del []any
 	for _, k := range keys {
@@ -177,32 +182,37 @@ func firstArg(args []any) any {
 // wait runs an asynchronous query and waits for its answer or ctx. Not
 // for use inside handlers (the answer is delivered by the goroutine that
 // runs them).
-func wait[T any](ctx context.Context, start func(cb func(T))) (T, error) {
+func wait[T any](n *Node, ctx context.Context, what string, start func(cb func(T))) (T, error) {
+	var zero T
+	if n.closed() {
+		return zero, ErrClosed
+	}
 	ch := make(chan T, 1)
 	start(func(v T) { ch <- v })
 	select {
 	case v := <-ch:
 		return v, nil
 	case <-ctx.Done():
-		var zero T
 		return zero, ctx.Err()
+	case <-n.ctx.Done():
+		return zero, fmt.Errorf("%w while waiting for %s", ErrClosed, what)
 	}
 }
 
 // DbFamily returns a family as the master knows it. Keys and values are
 // those of every node's entries, merged.
 func (n *Node) DbFamily(ctx context.Context, family string) (map[string]any, error) {
-	return wait(ctx, func(cb func(map[string]any)) { n.DbFamilyFunc(family, cb) })
+	return wait(n, ctx, "db_family "+family, func(cb func(map[string]any)) { n.DbFamilyFunc(family, cb) })
 }
 
 // DbKeys returns the keys of a family (in the master's order).
 func (n *Node) DbKeys(ctx context.Context, family string) ([]string, error) {
-	return wait(ctx, func(cb func([]string)) { n.DbKeysFunc(family, cb) })
+	return wait(n, ctx, "db_keys "+family, func(cb func([]string)) { n.DbKeysFunc(family, cb) })
 }
 
 // DbValues returns the values of a family.
 func (n *Node) DbValues(ctx context.Context, family string) ([]any, error) {
-	return wait(ctx, func(cb func([]any)) { n.DbValuesFunc(family, cb) })
+	return wait(n, ctx, "db_values "+family, func(cb func([]any)) { n.DbValuesFunc(family, cb) })
 }
 
 // DbMon monitors a family (Perl's db_mon): cb is called as soon as possible
@@ -352,7 +362,7 @@ func (n *Node) GrpMon(group string, cb func(ports, added, deleted []string)) *Gu
 // database has them: like Perl's grp_get it only knows anything on a
 // global node (elsewhere use DbKeys or GrpMon). nil means none.
 func (n *Node) GrpGet(ctx context.Context, group string) ([]string, error) {
-	return wait(ctx, func(cb func([]string)) {
+	return wait(n, ctx, "grp_get "+group, func(cb func([]string)) {
 		n.loop.post(item{fn: func() {
 			if f := n.gdb.global[group]; len(f) > 0 {
 				cb(sortedKeys(f))

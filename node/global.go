@@ -161,6 +161,7 @@ func stringList(v any) []string {
 // gSlave: ["", "g_slave", {db}] makes us the sender's master. Without a
 // database it only starts the global service.
 func (n *Node) gSlave(src string, args []any) {
+	defer n.stats.noteGlobalDB(&n.gdb)
 	if len(args) == 0 {
 		return
 	}
@@ -196,6 +197,7 @@ func (n *Node) gSetDB(src string, db map[string]any) {
 // A key can be set by several nodes. Deleting it for one node keeps the
 // value of another owner: a slave's value wins over another global node's.
 func (n *Node) gUpd(node, family string, set map[string]any, del []string) {
+	defer n.stats.noteGlobalDB(&n.gdb)
 	if set == nil {
 		set = map[string]any{}
 	}
@@ -314,6 +316,7 @@ func (n *Node) gClr(node string) {
 // gDisconnect forgets a node that went down: its entries, its global node
 // status and its monitors.
 func (n *Node) gDisconnect(node string) {
+	defer n.stats.noteGlobalDB(&n.gdb)
 	delete(n.gdb.nodes, node)
 	n.dbDel(familyGlobals, []string{node})
 	n.dbDel(familyListeners, []string{node})

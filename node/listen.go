@@ -5,8 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"os"
-	"strings"
+	"time"
 
 	"github.com/aemp-go/aemp-go/protocol"
 )
@@ -70,6 +69,7 @@ func (n *Node) dialConfig(ctx context.Context, addr string, hc *protocol.Handsha
 // logHandshake logs a failed handshake; refusals that are part of normal
 // operation (ourselves, duplicates) only at debug level.
 func (n *Node) logHandshake(err error) {
+	n.stats.handshakeFailed(err)
 	if errors.Is(err, protocol.ErrSelf) || errors.Is(err, protocol.ErrAlreadyConnected) {
 		n.log.Debug("handshake refused", "err", err)
 		return
@@ -94,72 +94,59 @@ func (n *Node) listen(addr string) error {
 	n.mu.Unlock()
 	n.log.Info("listening", "addr", bound)
 	n.wg.Add(1)
-	go func() {
-		defer n.wg.Done()
-		for {
-			nc, err := ln.Accept()
-			if err != nil {
-				if n.closed() || errors.Is(err, net.ErrClosed) {
-					return
-				}
-				n.log.Warn("accept failed", "addr", bound, "err", err)
-				continue
-			}
-			n.wg.Add(1)
-			go func() {
-				defer n.wg.Done()
-				s, err := protocol.Handshake(n.ctx, nc, n.handshakeConfig(nc.RemoteAddr().String()))
-				if err != nil {
-					n.logHandshake(err)
-					return
-				}
-				n.attach(s) // fails only when the node is closing
-			}()
-		}
-	}()
+	go n.serve(ln, bound)
 	return nil
 }
 
-// resolveBind expands a bind specification as Kernel.pm's _resolve does:
-// a bare port (or nothing) means the host name with that port, a "*" port
-// means any free port, a "*" host every non-loopback address.
-func resolveBind(spec string) ([]string, error) {
-	if spec == "" || strings.Trim(spec, "0123456789") == "" {
-		h, _ := os.Hostname()
-		if spec == "" {
-			spec = h + ":0"
-		} else {
-			spec = h + ":" + spec
-		}
-	}
-	host, port, err := net.SplitHostPort(spec)
-	if err != nil {
-		if host, port = spec, "0"; host == "*" {
-			err = nil
-		} else {
-			return nil, fmt.Errorf("aemp: %s: unparsable bind address: %w", spec, err)
-		}
-	}
-	if port == "*" {
-		port = "0"
-	}
-	if host != "*" {
-		return []string{net.JoinHostPort(host, port)}, nil
-	}
-	ifaddrs, err := net.InterfaceAddrs()
-	if err != nil {
-		return nil, fmt.Errorf("aemp: listing interfaces for bind %q: %w", spec, err)
-	}
-	var out []string
-	for _, a := range ifaddrs {
-		ipn, ok := a.(*net.IPNet)
-		if !ok || ipn.IP.IsLoopback() || ipn.IP.IsLinkLocalUnicast() {
+// Accept backoff, as net/http's Server.Serve: after a failed Accept
+// (usually "too many open files") wait 5 ms, doubling up to 1 s, so a node
+// out of descriptors does not spin; one log line per burst of failures,
+// and one when accepting works again.
+const (
+	acceptBackoffMin = 5 * time.Millisecond
+	acceptBackoffMax = time.Second
+)
+
+// serve accepts connections on ln until the node closes.
+func (n *Node) serve(ln net.Listener, bound string) {
+	defer n.wg.Done()
+	var delay time.Duration
+	failures := 0
+	for {
+		nc, err := ln.Accept()
+		if err != nil {
+			if n.closed() || errors.Is(err, net.ErrClosed) {
+				return
+			}
+			if delay == 0 {
+				delay = acceptBackoffMin
+				n.log.Warn("accept failed, backing off", "addr", bound, "err", err)
+			} else if delay *= 2; delay > acceptBackoffMax {
+				delay = acceptBackoffMax
+			}
+			failures++
+			t := time.NewTimer(delay)
+			select {
+			case <-t.C:
+			case <-n.ctx.Done():
+				t.Stop()
+				return
+			}
 			continue
 		}
-		out = append(out, net.JoinHostPort(ipn.IP.String(), port))
+		if failures > 0 {
+			n.log.Info("accepting again", "addr", bound, "failed", failures)
+			delay, failures = 0, 0
+		}
+		n.wg.Add(1)
+		go func() {
+			defer n.wg.Done()
+			s, err := protocol.Handshake(n.ctx, nc, n.handshakeConfig(nc.RemoteAddr().String()))
+			if err != nil {
+				n.logHandshake(err)
+				return
+			}
+			n.attach(s) // fails only when the node is closing
+		}()
 	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("aemp: bind %q: no non-loopback address on this host", spec)
-	}
-	return out, nil
 }

@@ -12,16 +12,23 @@ type item struct {
 	data []any
 	src  string
 	fn   func()
+	from *conn // the connection whose reader queued it, for its receive bound
+	size int64 // its estimated size, counted against from's bound
 }
 
-// loop is the node's event loop: an unbounded FIFO drained by one
-// goroutine. Unbounded like Perl's, because senders must never block on a
-// handler (a handler that sends to its own port would deadlock).
+// loop is the node's event loop: a FIFO drained by one goroutine. Posting
+// never blocks, because senders must never block on a handler (a handler
+// that sends to its own port would deadlock). What connection readers
+// queue is bounded per connection instead (Config.MaxRecvQueue and
+// MaxRecvQueueLen, see recvqueue.go): a reader past its bound stops
+// reading, so a flooding peer is pushed back by TCP, as a Perl node
+// pushes back by not reading while a handler runs.
 type loop struct {
 	mu      sync.Mutex
 	queue   []item
 	spare   []item
 	running bool // some goroutine is running items (the loop's or a reader)
+	stopped bool // the node closed: posts are dropped, nothing would run them
 	wake    chan struct{}
 }
 
@@ -33,6 +40,10 @@ func (l *loop) init() { l.wake = make(chan struct{}, 1) }
 
 func (l *loop) post(it item) {
 	l.mu.Lock()
+	if l.stopped {
+		l.mu.Unlock()
+		return
+	}
 	l.queue = append(l.queue, it)
 	first := len(l.queue) == 1 && !l.running
 	l.mu.Unlock()
@@ -50,28 +61,38 @@ func (l *loop) post(it item) {
 // virtual machines), and then runs what its item queued, up to maxInline
 // items. Order and mutual exclusion are those of the loop: one goroutine
 // at a time runs items, in queue order.
-func (l *loop) runOrPost(it item, n *Node) {
+//
+// It reports whether the item was queued, in which case it counts against
+// from's receive bound until it is dispatched.
+func (l *loop) runOrPost(it item, from *conn, n *Node) (queued bool) {
 	l.mu.Lock()
 	if l.running || len(l.queue) > 0 {
 		l.mu.Unlock()
+		from.queued(&it)
 		l.post(it)
-		return
+		return true
 	}
 	l.running = true
 	l.mu.Unlock()
+	if from != nil {
+		// the reader works for the loop now: its peer's silence meanwhile
+		// is not the peer's doing (heartbeat.go)
+		from.readerBusy.Store(true)
+		defer from.readerBusy.Store(false)
+	}
 	n.dispatch(&it)
 	for i := 0; i < maxInline; i++ {
 		l.mu.Lock()
 		if len(l.queue) == 0 {
 			l.running = false
 			l.mu.Unlock()
-			return
+			return false
 		}
 		next := l.queue[0]
 		l.queue[0] = item{}
 		l.queue = l.queue[1:]
 		l.mu.Unlock()
-		n.dispatch(&next)
+		l.dispatch(n, &next)
 	}
 	l.mu.Lock()
 	l.running = false
@@ -80,9 +101,16 @@ func (l *loop) runOrPost(it item, n *Node) {
 	case l.wake <- struct{}{}:
 	default:
 	}
+	return false
 }
 
 func (l *loop) run(ctx context.Context, n *Node) {
+	defer func() {
+		l.mu.Lock()
+		l.stopped = true
+		l.queue, l.spare = nil, nil
+		l.mu.Unlock()
+	}()
 	for {
 		select {
 		case <-l.wake:
@@ -105,7 +133,7 @@ func (l *loop) run(ctx context.Context, n *Node) {
 				break
 			}
 			for i := range batch {
-				n.dispatch(&batch[i])
+				l.dispatch(n, &batch[i])
 				batch[i] = item{}
 			}
 			l.mu.Lock()
@@ -116,5 +144,14 @@ func (l *loop) run(ctx context.Context, n *Node) {
 				return
 			}
 		}
+	}
+}
+
+// dispatch runs a queued item and releases what it counted against its
+// connection's receive bound.
+func (l *loop) dispatch(n *Node, it *item) {
+	n.dispatch(it)
+	if it.from != nil {
+		it.from.dispatched(it.size)
 	}
 }

@@ -49,6 +49,9 @@ func (n *Node) MonFunc(portID string, cb func(reason []any)) (*Guard, error) {
 	if nodeID == "" {
 		return nil, fmt.Errorf("%w: %q", ErrBadPortID, portID)
 	}
+	if n.closed() {
+		return nil, ErrClosed
+	}
 	m := &monitor{cb: cb}
 	if nodeID == n.id {
 		n.mu.Lock()
@@ -63,8 +66,7 @@ func (n *Node) MonFunc(portID string, cb func(reason []any)) (*Guard, error) {
 		n.mu.Unlock()
 		return newGuard(func() { n.unmonitorLocal(port, m) }), nil
 	}
-	r := n.remote(nodeID)
-	r.monitor(port, m)
+	r := n.remote(nodeID).monitor(port, m)
 	return newGuard(func() { r.unmonitor(port, m) }), nil
 }
 

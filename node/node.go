@@ -47,27 +47,28 @@ type Node struct {
 	wg     sync.WaitGroup
 	once   sync.Once
 
-	mu      sync.Mutex
-	counter string                // Perl's $ID, shared by port and spawn names
-	ports   map[string]*portState // local ports by name
-	lmon    map[string][]*monitor // monitors on local ports, by port name
-	remotes map[string]*remote
-	// remoteCache mirrors remotes for lock-free lookups (entries are never
-	// removed from either).
+	mu      sync.Mutex            // see locks.go for what may be held with it
+	counter string                // Perl's $ID, shared by port and spawn names; guarded by mu
+	ports   map[string]*portState // local ports by name; guarded by mu
+	lmon    map[string][]*monitor // monitors on local ports, by port name; guarded by mu
+	remotes map[string]*remote    // guarded by mu; records of departed nodes are pruned
+	// remoteCache mirrors remotes for lock-free lookups; written under mu,
+	// together with remotes.
 	remoteCache sync.Map
-	funcs       map[string]Func
-	nodeMons    []*nodeMonitor
-	addrs       map[string][]string // known listener addresses of other nodes
-	binds       []string            // our own listener addresses
-	listeners   []net.Listener
+	funcs       map[string]Func     // guarded by mu
+	nodeMons    []*nodeMonitor      // guarded by mu
+	addrs       map[string][]string // known listener addresses of other nodes; guarded by mu
+	binds       []string            // our own listener addresses; guarded by mu
+	listeners   []net.Listener      // guarded by mu
 
-	reqs map[string]nodeRequest // the node port's request table (%NODE_REQ)
+	reqs map[string]nodeRequest // the node port's request table (%NODE_REQ); dispatch goroutine only
 
 	loop  loop
-	g     globalState // under mu
+	g     globalState // guarded by mu
 	db    dbState     // dispatch goroutine only
 	gdb   globalDB    // dispatch goroutine only
 	seeds seedState   // dispatch goroutine only
+	stats nodeStats   // atomics (stats.go)
 }
 
 // New creates a node. It does not listen or connect yet: call Start.
@@ -90,7 +91,7 @@ func New(cfg Config) (*Node, error) {
 	if !cfg.Randomised {
 		n.uniq = nonce62(9) // Perl mixes pid and time into the first five; only uniqueness matters
 	}
-	n.log = cfg.Logger.With("node", n.id)
+	n.log = n.catchLogs(cfg.Logger).With("node", n.id)
 	n.ctx, n.cancel = context.WithCancel(context.Background())
 	n.reqs = n.kernelRequests()
 	n.db = dbState{local: map[string]map[string]any{}, mon: map[string]map[string]any{}, monitors: map[string][]*dbMonitor{}}
@@ -120,6 +121,9 @@ func (n *Node) Binds() []string {
 // Start binds the configured listeners, publishes them in the database,
 // and starts connecting to the seeds (Kernel.pm's configure).
 func (n *Node) Start() error {
+	if n.closed() {
+		return ErrClosed
+	}
 	if err := n.bind(); err != nil {
 		return err
 	}
@@ -143,7 +147,19 @@ func (n *Node) bind() error {
 }
 
 // Close shuts the node down: listeners and connections are closed, the
-// dispatch goroutine ends. It is safe to call more than once.
+// dispatch goroutine ends. It never waits on a peer (sockets are closed,
+// not drained) and is safe to call more than once.
+//
+// Close is authoritative. Every call blocked in the node (Cal, DbFamily,
+// DbKeys, DbValues, GrpGet) returns an error matching ErrClosed, and after
+// Close:
+//   - Snd, Kil, MonFunc, MonKill, MonSend, DbSet, DbReg, GrpReg, CalFunc,
+//     Cal, Spawn, Connect, Start and the blocking queries return ErrClosed;
+//   - NewPort returns a port that does not exist (Alive is false, messages
+//     to it are dropped), Port.Rcv and Port.Default change nothing that
+//     will ever run;
+//   - DbDel, DbMon, GrpMon, MonNodes, the *Func queries, After, AfterFunc,
+//     Register and AddAddress are no-ops: their callbacks never run.
 func (n *Node) Close() error {
 	n.once.Do(func() {
 		n.cancel()
@@ -178,7 +194,9 @@ func (n *Node) nextName() string {
 // Snd sends a message to a port, local or remote, asynchronously. Messages
 // from one sender to one node arrive in order. A message to a port that
 // does not exist is dropped silently, as in Perl; use Mon to learn about
-// dead ports.
+// dead ports. Snd never waits on the peer: a peer that does not keep up
+// loses its connection at Config.MaxSendQueue, as a transport error that
+// monitors of its ports hear.
 func (n *Node) Snd(portID string, msg ...any) error {
 	nodeID, port := splitPort(portID)
 	if nodeID == "" {
@@ -224,6 +242,9 @@ func (n *Node) Kil(portID string, reason ...any) error {
 	}
 	if port == "" {
 		return fmt.Errorf("%w: %s", ErrNodePort, portID)
+	}
+	if n.closed() {
+		return ErrClosed
 	}
 	if nodeID == n.id {
 		n.loop.post(item{fn: func() { n.kill(port, reason) }})

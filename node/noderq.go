@@ -73,11 +73,24 @@ func (n *Node) kernelRequests() map[string]nodeRequest {
 			_, ok := n.reqs[argString(args, 0)]
 			n.sndList(append(append([]any(nil), args[1:]...), perlBool(ok)))
 		},
+		// eval [expr, reply...]: a Go node cannot evaluate Perl. It
+		// answers the read-only expressions of evalAllowlist exactly as
+		// a Perl node would (reply..., "$@", results...). Anything else,
+		// and everything in secure mode, is refused as Perl's secure
+		// mode refuses it: _secure_check dies before any reply is sent,
+		// so the caller gets no answer and the node logs it.
 		"eval": func(src string, args []any) {
-			// A Go node cannot evaluate Perl. It behaves as a Perl node
-			// in secure mode: _secure_check dies before any reply is
-			// sent, so the caller gets no answer and the node logs it.
-			n.log.Warn("error processing node message", "from", src, "err", "remote execution not allowed")
+			expr := argString(args, 0)
+			f, ok := allowedEval(expr)
+			if !ok || n.cfg.Secure {
+				n.log.Warn("error processing node message", "from", src, "request", "eval", "expr", clip(expr, 60),
+					"err", "remote execution not allowed")
+				return
+			}
+			if len(args) > 1 {
+				reply := append(append([]any(nil), args[1:]...), "")
+				n.sndList(append(reply, f(n)...))
+			}
 		},
 		"time": func(src string, args []any) {
 			now := float64(time.Now().UnixMicro()) / 1e6
@@ -106,6 +119,14 @@ func perlBool(b bool) string {
 		return "1"
 	}
 	return ""
+}
+
+// clip shortens s for a log line.
+func clip(s string, max int) string {
+	if len(s) > max {
+		return s[:max] + "..."
+	}
+	return s
 }
 
 func argString(args []any, i int) string {
@@ -141,7 +162,7 @@ func (n *Node) dispatch(it *item) {
 		return
 	}
 	if it.port != "" {
-		n.deliver(it.port, it.data)
+		n.deliver(it.port, it.data, it.src)
 		return
 	}
 	n.nodePort(it.src, it.data)

@@ -16,9 +16,20 @@ type Handler func(self *Port, args []any)
 
 // Port is a handle for a local port. It is cheap to copy and stays valid
 // after the port died (operations on a dead port do nothing).
+//
+// Perl's mon_guard ($port, @refs: keep watchers alive until the port
+// dies) has no counterpart: Go frees what nothing references. To stop a
+// timer or release a resource when a port dies, monitor it:
+//
+//	g, _ := n.MonFunc(p.ID(), func([]any) { ticker.Stop() })
+//
+// and Stop the guard to cancel that, as dropping mon_guard's guard does.
 type Port struct {
 	n    *Node
 	name string
+	// src is the node that sent the message this handle was made for
+	// (Perl's $SRCNODE); "" on handles not given to a handler.
+	src string
 }
 
 type portState struct {
@@ -35,6 +46,20 @@ func (p *Port) String() string { return p.ID() }
 // Node returns the node the port lives on.
 func (p *Port) Node() *Node { return p.n }
 
+// SrcNode returns the ID of the node that sent the message being handled
+// (Perl's $AnyEvent::MP::Kernel::SRCNODE): the self a handler or spawn
+// init function receives is made for that one message, so the answer
+// cannot change under it or leak into another message's handler, even if
+// the handler keeps self for later. It is this node's ID for local sends
+// and "" on handles that did not come from a delivery (NewPort, Port).
+// Like Perl's, it names the connection the message came in on, which is
+// the sender's node unless the message was relayed with snd_on.
+func (p *Port) SrcNode() string { return p.src }
+
+// PortIsLocal reports whether a port ID (or node ID) names this node
+// (Kernel.pm's port_is_local: the part before "#" equals our node ID).
+func (n *Node) PortIsLocal(portID string) bool { return NodeOf(portID) == n.id }
+
 // NewPort creates a local port. With a handler it is the port's default
 // handler. Without one, any message that no tag handler takes kills the
 // port with ["unhandled_message", "no callback found for message '<tag>'"],
@@ -43,6 +68,9 @@ func (n *Node) NewPort(h Handler) *Port {
 	p := &Port{n: n, name: n.uniq + n.nextName()}
 	if h == nil {
 		h = kilme
+	}
+	if n.closed() {
+		return p // documented: a port that does not exist
 	}
 	n.mu.Lock()
 	n.ports[p.name] = &portState{def: h}
@@ -135,6 +163,21 @@ func (p *Port) Peval(f func()) {
 	f()
 }
 
+// PevalResult runs f in the context of the port as Peval does and
+// returns what f returns; ok is false, and the result the zero value,
+// when f panicked and the port was killed (Perl's peval returning the
+// callback's values, or nothing after a die). Perl's extra arguments
+// are the closure's captured variables in Go:
+//
+//	sum, ok := node.PevalResult(p, func() int { return a + b })
+func PevalResult[T any](p *Port, f func() T) (result T, ok bool) {
+	p.Peval(func() {
+		result = f()
+		ok = true
+	})
+	return result, ok
+}
+
 // Psub wraps f so that, wherever it is called from, a panic kills the port
 // (Perl's psub), e.g. for timers started from a handler.
 func (p *Port) Psub(f func(args ...any)) func(args ...any) {
@@ -160,7 +203,7 @@ func (p *Port) recoverDie() {
 
 // deliver runs the handler for a message on a local port (on the
 // dispatch goroutine). Messages to ports that do not exist are dropped.
-func (n *Node) deliver(name string, data []any) {
+func (n *Node) deliver(name string, data []any, src string) {
 	n.mu.Lock()
 	ps := n.ports[name]
 	var h Handler
@@ -168,7 +211,7 @@ func (n *Node) deliver(name string, data []any) {
 	if ps != nil {
 		h = ps.def
 		if len(ps.tags) > 0 && len(data) > 0 {
-			if tag, ok := data[0].(string); ok {
+			if tag, ok := tagKey(data[0]); ok {
 				if th := ps.tags[tag]; th != nil {
 					h, args = th, data[1:]
 				}
@@ -179,7 +222,7 @@ func (n *Node) deliver(name string, data []any) {
 	if h == nil {
 		return
 	}
-	p := &Port{n: n, name: name}
+	p := &Port{n: n, name: name, src: src}
 	defer p.recoverDie()
 	h(p, args)
 }
@@ -202,4 +245,23 @@ func (n *Node) kill(name string, reason []any) {
 	for _, m := range mons {
 		m.fire(reason)
 	}
+}
+
+// tagKey is the first element of a message as Perl uses it to find a tag
+// handler: MP.pm looks it up as a hash key, which stringifies it. So the
+// number 1 finds the handler for "1", 1.5 the one for "1.5", a decoded
+// JSON/CBOR true "1" and false "0" (Types::Serialiser booleans stringify
+// as numbers), null "" (with a warning in Perl). Arrays and maps
+// stringify to addresses such as "HASH(0x...)", which no tag matches.
+func tagKey(v any) (string, bool) {
+	switch x := v.(type) {
+	case string:
+		return x, true
+	case bool:
+		if x {
+			return "1", true
+		}
+		return "0", true
+	}
+	return protocol.PerlString(v)
 }

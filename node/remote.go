@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"errors"
 	"math/rand/v2"
 	"sync"
 	"time"
@@ -17,16 +18,19 @@ type remote struct {
 	id string
 
 	mu           sync.Mutex
-	tr           *conn                 // the connection messages go out on
-	queue        []protocol.Message    // until connected (Perl's {queue})
-	connecting   bool                  // dial attempts under way (Perl's {connect_w})
-	connectTimer *time.Timer           // gives up after connect_interval ({connect_to})
-	cancelDial   context.CancelFunc    // stops the attempts of this round
-	lmon         map[string][]*monitor // our monitors on that node's ports
-	rmon         map[string]*monitor   // that node's monitors on our ports
-	downPending  bool                  // monitors of a lost connection not yet run
-	holding      bool                  // connected, but node-up callbacks not yet run
-	all          []*conn               // every live connection, for shutdown
+	tr           *conn                 // the connection messages go out on; guarded by mu
+	queue        []protocol.Message    // until connected (Perl's {queue}); guarded by mu
+	queueBytes   int                   // estimated size of queue, bounded by MaxSendQueue; guarded by mu
+	connecting   bool                  // dial attempts under way (Perl's {connect_w}); guarded by mu
+	connectTimer *time.Timer           // gives up after connect_interval ({connect_to}); guarded by mu
+	cancelDial   context.CancelFunc    // stops the attempts of this round; guarded by mu
+	lmon         map[string][]*monitor // our monitors on that node's ports; guarded by mu
+	rmon         map[string]*monitor   // that node's monitors on our ports; guarded by mu
+	downPending  bool                  // monitors of a lost connection not yet run; guarded by mu
+	holding      bool                  // connected, but node-up callbacks not yet run; guarded by mu
+	all          []*conn               // every live connection, for shutdown; guarded by mu
+	pruned       bool                  // removed from Node.remotes: use the current record; guarded by mu
+	stats        peerStats             // atomics (stats.go)
 }
 
 // remote returns the remote-node record, creating it on first use (Perl's
@@ -43,10 +47,53 @@ func (n *Node) remote(id string) *remote {
 	r := n.remotes[id]
 	if r == nil {
 		r = &remote{n: n, id: id, lmon: map[string][]*monitor{}, rmon: map[string]*monitor{}}
+		n.stats.departed.revive(id, &r.stats) // a node that comes back keeps its counters
 		n.remotes[id] = r
 		n.remoteCache.Store(id, r)
 	}
 	return r
+}
+
+// lockRemote returns the record of a node, locked. Records of departed
+// nodes are pruned (see prune); a caller that raced with pruning gets the
+// record that replaces it.
+func (n *Node) lockRemote(id string) *remote {
+	return n.remote(id).lock()
+}
+
+// lock locks r, or the record that replaced r if it was pruned.
+func (r *remote) lock() *remote {
+	for {
+		r.mu.Lock()
+		if !r.pruned {
+			return r
+		}
+		r.mu.Unlock()
+		r = r.n.remote(r.id)
+	}
+}
+
+// prune forgets the record when the node is gone and nothing refers to
+// it any more (Node.pm's transport_error: "if we are here and are idle,
+// we nuke ourselves"), so a node that saw many short-lived peers does not
+// keep one record per peer forever.
+func (r *remote) prune() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.pruned || r.tr != nil || r.connecting || r.connectTimer != nil || r.downPending || r.holding ||
+		len(r.queue) > 0 || len(r.lmon) > 0 || len(r.rmon) > 0 || len(r.all) > 0 {
+		return
+	}
+	r.pruned = true
+	r.n.mu.Lock() // lock order: remote.mu before Node.mu
+	if r.n.remotes[r.id] == r {
+		delete(r.n.remotes, r.id)
+	}
+	r.n.remoteCache.CompareAndDelete(r.id, r)
+	// under Node.mu, so that a new record of the node (n.remote) finds
+	// these counters to take over
+	r.n.stats.departed.add(r.snapshotLocked(), r.n.cfg.MaxDepartedPeers)
+	r.n.mu.Unlock()
 }
 
 func (r *remote) isUp() bool {
@@ -55,15 +102,27 @@ func (r *remote) isUp() bool {
 	return r.tr != nil
 }
 
-// send transmits m, or queues it and starts connecting.
+// send transmits m, or queues it and starts connecting. It never waits
+// on the peer: the message is only encoded under the lock, and written
+// (inline or by the writer goroutine) after it was released.
 func (r *remote) send(m protocol.Message) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
+	r = r.lock()
 	if r.tr != nil && !r.holding {
-		return r.tr.send(m)
+		c := r.tr
+		inline, err := c.enqueue(m)
+		r.mu.Unlock()
+		return c.finish(inline, err)
 	}
 	r.queue = append(r.queue, m)
+	r.queueBytes += approxSize(m.Data) + len(m.Port)
+	if limit := r.n.cfg.MaxSendQueue; r.queueBytes > limit {
+		r.mu.Unlock()
+		r.n.log.Warn("dropping queue of unreachable node", "peer", r.id, "limit", byteSize(limit))
+		r.transportError("transport_error", r.id, sendQueueOverflow{limit}.Error()+" while connecting")
+		return nil
+	}
 	r.connectLocked()
+	r.mu.Unlock()
 	return nil
 }
 
@@ -89,13 +148,15 @@ func (r *remote) connectLocked() {
 		go r.connectFailed("no known address")
 		return
 	}
-	r.n.gFind(r.id)
+	// Asking the master means sending to it, which takes its record's
+	// lock: not under ours.
+	r.n.loop.post(item{fn: func() { r.n.gFind(r.id) }})
 }
 
 // connectTo dials the given addresses (Node.pm connect_to, also used for
 // g_found answers).
 func (r *remote) connectTo(addrs []string) {
-	r.mu.Lock()
+	r = r.lock()
 	defer r.mu.Unlock()
 	r.connectToLocked(addrs)
 }
@@ -190,18 +251,33 @@ func (r *remote) transportConnect(c *conn) {
 	r.n.loop.post(item{fn: func() {
 		r.n.nodeEvent(r.id, true, nil)
 		r.mu.Lock()
-		defer r.mu.Unlock()
 		if r.tr == nil {
+			r.mu.Unlock()
 			return // lost again before the flush: dropped, monitors fired
 		}
 		r.holding = false
 		q := r.queue
-		r.queue = nil
+		r.queue, r.queueBytes = nil, 0
+		tr := r.tr // c or what replaced it
+		var inline [][]byte
+		var err error
 		for _, m := range q {
-			if err := r.tr.send(m); err != nil { // r.tr: c or what replaced it
+			var out [][]byte
+			out, err = tr.enqueue(m)
+			if out != nil {
+				inline = out // only the first enqueue can find the connection idle
+			}
+			if err != nil && !errors.Is(err, errConnClosed) {
+				var over sendQueueOverflow
+				if errors.As(err, &over) {
+					break
+				}
 				r.n.log.Warn("cannot send queued message", "peer", r.id, "err", err)
+				err = nil
 			}
 		}
+		r.mu.Unlock()
+		tr.finish(inline, err)
 	}})
 }
 
@@ -241,11 +317,20 @@ func (r *remote) transportError(reason ...any) {
 	r.tr = nil
 	r.holding = false
 	r.stopConnectingLocked()
-	r.queue = nil
+	r.stats.drop(len(r.queue))
+	r.queue, r.queueBytes = nil, 0
 	mons := r.lmon
 	r.lmon = map[string][]*monitor{}
+	// That node's monitors on our ports died with the connection (it
+	// fired them itself); Perl's closures go with the node record.
+	rmons := r.rmon
+	r.rmon = map[string]*monitor{}
 	r.downPending = true
 	r.mu.Unlock()
+	for port, m := range rmons {
+		r.n.unmonitorLocal(port, m)
+	}
+	r.stats.transportError(reason)
 	r.n.log.Debug("transport error", "peer", r.id, "reason", joinReason(reason))
 	r.n.loop.post(item{fn: func() {
 		for _, l := range mons {
@@ -257,30 +342,31 @@ func (r *remote) transportError(reason ...any) {
 			r.n.nodeEvent(r.id, false, reason)
 		}
 		r.mu.Lock()
-		defer r.mu.Unlock()
 		r.downPending = false
 		if len(r.queue) > 0 {
 			r.connectLocked()
 		}
+		r.mu.Unlock()
+		r.prune()
 	}})
 }
 
 // monitor registers a monitor on a port of this node; the first monitor of
 // a port sends mon1 (a monitor of the node port itself only watches the
-// connection).
-func (r *remote) monitor(port string, m *monitor) {
-	r.mu.Lock()
+// connection). It returns the record the monitor is registered with.
+func (r *remote) monitor(port string, m *monitor) *remote {
+	r = r.lock()
 	first := len(r.lmon[port]) == 0
 	r.lmon[port] = append(r.lmon[port], m)
+	if port == "" {
+		// monitoring the node port makes sure there is a connection
+		r.connectLocked()
+	}
 	r.mu.Unlock()
 	if first && port != "" {
 		r.send(protocol.Message{Data: []any{"mon1", port}})
-	} else if port == "" {
-		// monitoring the node port makes sure there is a connection
-		r.mu.Lock()
-		r.connectLocked()
-		r.mu.Unlock()
 	}
+	return r
 }
 
 func (r *remote) unmonitor(port string, m *monitor) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"github.com/aemp-go/aemp-go/protocol"
@@ -19,6 +20,8 @@ type seedState struct {
 	node       map[string]string // seed address -> node ID ("" while unknown) (%SEED_NODE)
 	seedOf     map[string]string // node ID -> seed address (%NODE_SEED)
 	connecting map[string]bool   // %SEED_CONNECT
+	srv        []string          // "srv:NAME" seeds, resolved at every retry
+	resolving  bool              // a lookup of srv seeds / SeedSource runs
 	retry      time.Duration     // $SEED_RETRY
 	timer      *time.Timer       // $SEED_WATCHER
 	masterMon  *Guard            // $MASTER_MON
@@ -40,6 +43,11 @@ func (n *Node) masterID() string {
 // (the rest of Kernel.pm's configure): publish our listeners, connect to
 // the seeds, look for a master.
 func (n *Node) startNetwork() {
+	if n.cfg.Global {
+		// the AnyEvent::MP::Global:: service: Perl runs its init in
+		// post_configure, before publishing the listeners
+		n.becomeGlobal()
+	}
 	binds := make([]any, 0)
 	for _, b := range n.Binds() {
 		binds = append(binds, b)
@@ -55,7 +63,12 @@ func (n *Node) setSeeds(seeds []string) {
 	n.seeds.node = map[string]string{}
 	n.seeds.seedOf = map[string]string{}
 	n.seeds.connecting = map[string]bool{}
+	n.seeds.srv = nil
 	for _, s := range seeds {
+		if IsSRVSeed(s) {
+			n.seeds.srv = append(n.seeds.srv, s)
+			continue
+		}
 		n.seeds.node[s] = ""
 	}
 	n.seedAgain()
@@ -82,13 +95,13 @@ func (n *Node) afterLoop(d time.Duration, f func()) *time.Timer {
 // that doubles up to monitor_timeout, until all are connected.
 func (n *Node) seedAll() {
 	n.seeds.timer = nil
-	if n.cfg.SeedSource != nil {
-		// re-resolve (e.g. DNS SRV) at every retry; keep what is known
-		for _, s := range n.cfg.SeedSource() {
-			if _, ok := n.seeds.node[s]; !ok {
-				n.seeds.node[s] = ""
-			}
-		}
+	resolvers := len(n.seeds.srv) > 0 || n.cfg.SeedSource != nil
+	if resolvers && !n.seeds.resolving {
+		// re-resolve at every retry, off the loop (DNS can take seconds);
+		// the answers are connected to when they arrive
+		n.seeds.resolving = true
+		n.wg.Add(1)
+		go n.resolveSeeds(slices.Clone(n.seeds.srv))
 	}
 	var todo []string
 	for _, s := range sortedKeys(n.seeds.node) {
@@ -96,8 +109,8 @@ func (n *Node) seedAll() {
 			todo = append(todo, s)
 		}
 	}
-	if len(todo) == 0 {
-		return
+	if len(todo) == 0 && !(resolvers && len(n.seeds.node) == 0) {
+		return // all connected; keep retrying while resolving finds nothing
 	}
 	for _, s := range todo {
 		if !n.seeds.connecting[s] {
@@ -109,6 +122,41 @@ func (n *Node) seedAll() {
 		n.seeds.retry = n.cfg.MonitorTimeout
 	}
 	n.seeds.timer = n.afterLoop(n.seeds.retry, n.seedAll)
+}
+
+// resolveSeeds looks up srv: seeds and asks SeedSource, then adds new
+// addresses to the seeds and connects to them (on the loop).
+func (n *Node) resolveSeeds(srv []string) {
+	defer n.wg.Done()
+	var addrs []string
+	if len(srv) > 0 {
+		r := n.cfg.SRV
+		if r == nil {
+			r = &SRVResolver{}
+		}
+		ctx, cancel := context.WithTimeout(n.ctx, 5*time.Second)
+		var errs []error
+		addrs, errs = r.Expand(ctx, srv)
+		cancel()
+		for _, err := range errs {
+			n.log.Warn("cannot resolve seed", "err", err)
+		}
+	}
+	if n.cfg.SeedSource != nil {
+		addrs = append(addrs, n.cfg.SeedSource()...)
+	}
+	n.loop.post(item{fn: func() {
+		n.seeds.resolving = false
+		for _, s := range addrs {
+			if _, ok := n.seeds.node[s]; ok {
+				continue
+			}
+			n.seeds.node[s] = ""
+			if !n.seeds.connecting[s] {
+				n.seedConnect(s)
+			}
+		}
+	}})
 }
 
 // seedConnect dials one seed. When the greeting names the node, it is
@@ -250,8 +298,7 @@ func (n *Node) keepaliveAll() {
 		return
 	}
 	for _, id := range sortedKeys(n.seeds.keepaliveDown) {
-		r := n.remote(id)
-		r.mu.Lock()
+		r := n.lockRemote(id)
 		r.connectLocked()
 		r.mu.Unlock()
 	}

@@ -79,7 +79,7 @@ func (n *Node) callFunc(src, name string, args []any) {
 // port (whose name the spawner chose); a failure kills that port with
 // ["die", msg], which does nothing if init never created it.
 func (n *Node) spawnHere(src, name, initFunc string, args []any) {
-	p := &Port{n: n, name: name}
+	p := &Port{n: n, name: name, src: src}
 	n.mu.Lock()
 	fn := n.funcs[initFunc]
 	n.mu.Unlock()

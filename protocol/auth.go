@@ -26,12 +26,6 @@ const (
 	AuthCleartext = "cleartext"
 )
 
-// Defaults of Config.pm's find_profile.
-var (
-	DefaultAuthOffer  = []string{AuthTLSSHA3, AuthHMAC}
-	DefaultAuthAccept = []string{AuthTLSSHA3, AuthHMAC, AuthTLSAnon, AuthCleartext}
-)
-
 // AuthLine is the third handshake line: `<method>;<token>;<framing>`, where
 // framing is the format the sender will use for the messages it sends.
 // Further ";"-separated fields are allowed by the protocol and ignored.

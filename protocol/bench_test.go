@@ -3,7 +3,9 @@ package protocol
 import (
 	"bytes"
 	"context"
+	"io"
 	"net"
+	"runtime"
 	"testing"
 )
 
@@ -23,34 +25,82 @@ func benchAppend(b *testing.B, framing string) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
 }
 
-func benchDecode(b *testing.B, framing string) {
-	enc, _ := Appender(framing)
-	one, _ := enc(nil, typical)
-	const batch = 1024
-	stream := bytes.Repeat(one, batch)
-	b.ReportAllocs()
-	b.SetBytes(int64(len(one)))
-	r := bytes.NewReader(stream)
-	dec, _ := NewDecoder(framing, r)
-	n := 0
-	for b.Loop() {
-		if n == batch {
-			r.Reset(stream)
-			dec, _ = NewDecoder(framing, r)
-			n = 0
-		}
-		if _, err := dec.Decode(); err != nil {
-			b.Fatal(err)
-		}
-		n++
+// repeatReader returns the same chunk on every Read, forever: a peer
+// whose every write arrives as one read.
+type repeatReader struct{ chunk []byte }
+
+func (r repeatReader) Read(p []byte) (int, error) {
+	if len(p) < len(r.chunk) {
+		panic("read buffer smaller than the chunk")
 	}
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
+	return copy(p, r.chunk), nil
 }
 
-func BenchmarkEncodeJSON(b *testing.B) { benchAppend(b, FramingJSON) }
-func BenchmarkEncodeCBOR(b *testing.B) { benchAppend(b, FramingCBOR) }
-func BenchmarkDecodeJSON(b *testing.B) { benchDecode(b, FramingJSON) }
-func BenchmarkDecodeCBOR(b *testing.B) { benchDecode(b, FramingCBOR) }
+// decoders under comparison: the stream decoders and the library-based
+// ones they replaced (lib_test.go).
+var benchDecoders = []struct {
+	name string
+	new  func(framing string, r io.Reader) interface{ Decode() (Message, error) }
+}{
+	{"stream", func(framing string, r io.Reader) interface{ Decode() (Message, error) } {
+		d, _ := NewDecoder(framing, r)
+		return d
+	}},
+	{"lib", func(framing string, r io.Reader) interface{ Decode() (Message, error) } {
+		if framing == FramingJSON {
+			return newLibJSONDecoder(r)
+		}
+		return newLibCBORDecoder(r)
+	}},
+}
+
+// benchDecode decodes the typical message from a stream that delivers
+// batch messages per read; one op is one batch. With buffered, Buffered is
+// called after every Decode, as a connection reader that hands messages on
+// per read does.
+func benchDecode(b *testing.B, framing string, batch int, buffered bool) {
+	enc, _ := Appender(framing)
+	one, _ := enc(nil, typical)
+	for _, d := range benchDecoders {
+		if buffered && d.name == "lib" {
+			continue
+		}
+		b.Run(d.name, func(b *testing.B) {
+			dec := d.new(framing, repeatReader{bytes.Repeat(one, batch)})
+			bd, _ := dec.(Decoder)
+			b.ReportAllocs()
+			b.SetBytes(int64(len(one) * batch))
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			for b.Loop() {
+				for range batch {
+					if _, err := dec.Decode(); err != nil {
+						b.Fatal(err)
+					}
+					if buffered {
+						bd.Buffered()
+					}
+				}
+			}
+			runtime.ReadMemStats(&after)
+			msgs := float64(b.N * batch)
+			b.ReportMetric(msgs/b.Elapsed().Seconds(), "msgs/s")
+			b.ReportMetric(float64(after.Mallocs-before.Mallocs)/msgs, "allocs/msg")
+		})
+	}
+}
+
+// Per message, from a stream of 1024-message reads.
+func BenchmarkDecodeJSON(b *testing.B) { benchDecode(b, FramingJSON, 1, false) }
+func BenchmarkDecodeCBOR(b *testing.B) { benchDecode(b, FramingCBOR, 1, false) }
+
+// Per batch of 64 messages that arrive in one read.
+func BenchmarkDecodeBatch64JSON(b *testing.B) { benchDecode(b, FramingJSON, 64, false) }
+func BenchmarkDecodeBatch64CBOR(b *testing.B) { benchDecode(b, FramingCBOR, 64, false) }
+
+// The same, calling Buffered after each message.
+func BenchmarkDecodeBatch64BufferedJSON(b *testing.B) { benchDecode(b, FramingJSON, 64, true) }
+func BenchmarkDecodeBatch64BufferedCBOR(b *testing.B) { benchDecode(b, FramingCBOR, 64, true) }
 
 // BenchmarkHandshakeLoopback measures a full hmac_sha3_512 handshake over
 // loopback TCP, both sides in this process, connection set-up included.

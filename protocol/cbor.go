@@ -1,18 +1,10 @@
 package protocol
 
 import (
-	"bufio"
 	"encoding/binary"
-	"errors"
 	"fmt"
-	"io"
 	"math"
-	"math/big"
-	"reflect"
-	"time"
 	"unicode/utf8"
-
-	"github.com/fxamacker/cbor/v2"
 )
 
 // FramingCBOR is the "cbor" framing, the 2.x default: each message is one
@@ -33,8 +25,8 @@ const (
 // AppendCBOR appends m in CBOR framing to dst, byte for byte as CBOR::XS
 // encodes the same Perl values.
 //
-// fxamacker/cbor decodes the stream, but it cannot write what CBOR::XS
-// writes (its shortest-float mode picks float16, CBOR::XS never does, and
+// The encoder is ours (and so is the decoder, CBORDecoder): fxamacker/cbor
+// cannot write what CBOR::XS writes (its shortest-float mode picks float16, CBOR::XS never does, and
 // it has no "byte string for ASCII" rule), so the encoder is ours.
 func AppendCBOR(dst []byte, m Message) ([]byte, error) {
 	dst = cborHead(dst, cborArray, uint64(1+len(m.Data)))
@@ -161,132 +153,4 @@ func appendCBORValue(dst []byte, v any) ([]byte, error) {
 		return dst, nil
 	}
 	return nil, fmt.Errorf("protocol: cannot encode %T as an AEMP value", v)
-}
-
-// cborDecMode decodes into the Message value model. Byte strings become Go
-// strings (CBOR::XS sends nearly every Perl string as one, map keys
-// included); invalid UTF-8 in text strings is accepted because CBOR::XS
-// does not validate it either. Limits keep a hostile peer from making us
-// allocate without bound.
-var cborDecMode = func() cbor.DecMode {
-	dm, err := cbor.DecOptions{
-		DefaultByteStringType: reflect.TypeOf(""),
-		MapKeyByteString:      cbor.MapKeyByteStringAllowed,
-		UTF8:                  cbor.UTF8DecodeInvalid,
-		MaxNestedLevels:       256,
-		MaxArrayElements:      1 << 24,
-		MaxMapPairs:           1 << 24,
-		IndefLength:           cbor.IndefLengthAllowed,
-		TagsMd:                cbor.TagsAllowed,
-		DupMapKey:             cbor.DupMapKeyQuiet,
-		NaN:                   cbor.NaNDecodeAllowed,
-		Inf:                   cbor.InfDecodeAllowed,
-	}.DecMode()
-	if err != nil {
-		panic(err)
-	}
-	return dm
-}()
-
-// CBORDecoder reads concatenated CBOR arrays from a stream (CBOR::XS
-// incr_parse_multiple on the Perl side).
-type CBORDecoder struct {
-	d *cbor.Decoder
-}
-
-// NewCBORDecoder returns a decoder reading from r.
-func NewCBORDecoder(r io.Reader) *CBORDecoder {
-	if _, ok := r.(*bufio.Reader); !ok {
-		r = bufio.NewReaderSize(r, 64<<10)
-	}
-	return &CBORDecoder{d: cborDecMode.NewDecoder(r)}
-}
-
-// Decode returns the next message; io.EOF at a clean end of the stream, an
-// error wrapping ErrBadFrame for bytes that are not a CBOR array.
-func (c *CBORDecoder) Decode() (Message, error) {
-	var v any
-	if err := c.d.Decode(&v); err != nil {
-		if errors.Is(err, io.EOF) {
-			return Message{}, io.EOF
-		}
-		if isNetError(err) {
-			return Message{}, err
-		}
-		return Message{}, fmt.Errorf("%w: cbor: %v", ErrBadFrame, err)
-	}
-	nv, err := normalizeCBOR(v)
-	if err != nil {
-		return Message{}, err
-	}
-	return messageFromArray(nv)
-}
-
-// DecodeCBORValue decodes one CBOR item into the value model (for tests
-// and tools).
-func DecodeCBORValue(b []byte) (any, error) {
-	var v any
-	if err := cborDecMode.Unmarshal(b, &v); err != nil {
-		return nil, fmt.Errorf("%w: cbor: %v", ErrBadFrame, err)
-	}
-	return normalizeCBOR(v)
-}
-
-// normalizeCBOR maps what fxamacker/cbor produces onto the value model:
-// map[any]any to map[string]any (keys stringified as Perl stringifies hash
-// keys), small uint64 to int64, tags to their content (CBOR::XS peers only
-// tag Perl objects, which have no meaning here), date/time tags to Unix
-// seconds, bignums to float64.
-func normalizeCBOR(v any) (any, error) {
-	switch x := v.(type) {
-	case uint64:
-		if x <= math.MaxInt64 {
-			return int64(x), nil
-		}
-		return x, nil
-	case []byte:
-		return string(x), nil
-	case []any:
-		for i, e := range x {
-			n, err := normalizeCBOR(e)
-			if err != nil {
-				return nil, err
-			}
-			x[i] = n
-		}
-		return x, nil
-	case map[any]any:
-		m := make(map[string]any, len(x))
-		for k, e := range x {
-			ks, ok := PerlString(k)
-			if !ok {
-				return nil, fmt.Errorf("%w: cbor map key of type %T", ErrBadFrame, k)
-			}
-			n, err := normalizeCBOR(e)
-			if err != nil {
-				return nil, err
-			}
-			m[ks] = n
-		}
-		return m, nil
-	case cbor.Tag:
-		return normalizeCBOR(x.Content)
-	case time.Time:
-		// fxamacker decodes tags 0 and 1 (date/time) itself; like every
-		// other tag they stand for their content here: Unix seconds.
-		return float64(x.UnixNano()) / 1e9, nil
-	case big.Int:
-		f, _ := new(big.Float).SetInt(&x).Float64()
-		return f, nil
-	case *big.Int:
-		f, _ := new(big.Float).SetInt(x).Float64()
-		return f, nil
-	case cbor.SimpleValue:
-		return nil, nil
-	case float32:
-		return float64(x), nil
-	case int8, int16, int32, uint8, uint16, uint32:
-		return reflect.ValueOf(x).Convert(reflect.TypeOf(int64(0))).Interface(), nil
-	}
-	return v, nil
 }

@@ -32,7 +32,9 @@ var (
 	ErrUnsupportedAuth = errors.New("unsupported auth method")
 	// ErrNoSecret: neither TLS nor a shared secret is available.
 	ErrNoSecret = errors.New("unable to handshake TLS and no shared secret configured")
-	// ErrSelf: the peer has our own node ID.
+	// ErrSelf: the peer has our own node ID. The capital I is Perl's wording
+	// (Transport.pm), which operators already search their logs for.
+	//lint:ignore ST1005 Perl's own error text, kept word for word
 	ErrSelf = errors.New("I refuse to talk to myself")
 	// ErrAlreadyConnected: we already have a connection to that node.
 	ErrAlreadyConnected = errors.New("already connected, not connecting again")

@@ -12,18 +12,29 @@ var Framings = []string{FramingCBOR, FramingJSON}
 
 // Decoder reads messages of one framing from a stream.
 type Decoder interface {
+	// Decode returns the next message; see JSONDecoder and CBORDecoder.
 	Decode() (Message, error)
+	// Buffered returns how many bytes the decoder has read and not yet
+	// decoded if they hold what the next Decode returns, and 0 when the
+	// next Decode has to read from the stream.
+	Buffered() int
 }
 
-// NewDecoder returns a stream decoder for framing.
-func NewDecoder(framing string, r io.Reader) (Decoder, error) {
+// NewStreamDecoder returns a stream decoder for framing that reads from r
+// into its own buffer and enforces lim.
+func NewStreamDecoder(framing string, r io.Reader, lim DecodeLimits) (Decoder, error) {
 	switch framing {
 	case FramingJSON:
-		return NewJSONDecoder(r), nil
+		return newJSONDecoder(r, lim), nil
 	case FramingCBOR:
-		return NewCBORDecoder(r), nil
+		return newCBORDecoder(r, lim), nil
 	}
 	return nil, fmt.Errorf("%w: %q", ErrNoCommonFraming, framing)
+}
+
+// NewDecoder returns a stream decoder for framing with default limits.
+func NewDecoder(framing string, r io.Reader) (Decoder, error) {
+	return NewStreamDecoder(framing, r, DecodeLimits{})
 }
 
 // Appender returns the encoding function for framing.

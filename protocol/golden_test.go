@@ -92,7 +92,7 @@ func TestGoldenAuthTokens(t *testing.T) {
 				if a.String() != side.auth {
 					t.Errorf("%s %s: auth line re-formatted as %q", sc, side.name, a.String())
 				}
-				verr := VerifyToken(a, DefaultAuthAccept, secret, side.remote, side.self, false)
+				verr := VerifyToken(a, DefaultAuthAccept(), secret, side.remote, side.self, false)
 				switch a.Method {
 				case AuthHMAC:
 					want := HMACToken(secret, side.self[0], side.self[1], side.remote[0], side.remote[1])

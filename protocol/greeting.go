@@ -4,7 +4,6 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"fmt"
-	"strconv"
 	"strings"
 )
 
@@ -137,45 +136,14 @@ func (g *Greeting) Set(key, value string) {
 // `$version != $PROTOCOL_VERSION` sees it: the leading decimal number of the
 // field, 0 when there is none ("1.0" and "1x" are both 1).
 func (g *Greeting) VersionNumber() float64 {
-	return perlNum(g.Version)
+	return PerlNumify(g.Version)
 }
 
 // WantsTLS reports whether the greeting asks for TLS, as Perl's
 // `1 == int $remote_greeting{tls}` decides it.
 func (g *Greeting) WantsTLS() bool {
 	v, ok := g.Get(KeyTLS)
-	return ok && int64(perlNum(v)) == 1
-}
-
-// perlNum converts the leading numeric part of s the way Perl numifies a
-// string; anything unparsable is 0.
-func perlNum(s string) float64 {
-	s = strings.TrimLeft(s, " \t\n\r\f\v")
-	end := 0
-	seenDigit, seenDot, seenExp := false, false, false
-	for end < len(s) {
-		c := s[end]
-		switch {
-		case c >= '0' && c <= '9':
-			seenDigit = true
-		case (c == '+' || c == '-') && (end == 0 || s[end-1] == 'e' || s[end-1] == 'E'):
-		case c == '.' && !seenDot && !seenExp:
-			seenDot = true
-		case (c == 'e' || c == 'E') && seenDigit && !seenExp:
-			seenExp = true
-		default:
-			goto done
-		}
-		end++
-	}
-done:
-	for end > 0 {
-		if f, err := strconv.ParseFloat(s[:end], 64); err == nil {
-			return f
-		}
-		end--
-	}
-	return 0
+	return ok && int64(PerlNumify(v)) == 1
 }
 
 // EscapeValue escapes a greeting value as the protocol documents it: "%" as

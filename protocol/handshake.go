@@ -18,22 +18,18 @@ import (
 // sends "AE-<version>"; nothing in Perl 2.02 reads the value.
 const DefaultProvider = "aemp-go-0.1"
 
-// DefaultHandshakeTimeout is Perl's default monitor_timeout, which it uses
-// as the read timeout until authentication completes.
-const DefaultHandshakeTimeout = 30 * time.Second
-
 // HandshakeConfig is one side's part of the handshake.
 type HandshakeConfig struct {
 	NodeID     string
 	Secret     string   // the shared secret; may be empty when TLS is used
-	AuthOffer  []string // methods we may send (default DefaultAuthOffer)
-	AuthAccept []string // methods we accept and advertise (default DefaultAuthAccept)
-	Framings   []string // framings we can receive/send (default Framings)
+	AuthOffer  []string // methods we may send (default DefaultAuthOffer())
+	AuthAccept []string // methods we accept and advertise (default DefaultAuthAccept())
+	Framings   []string // framings we can receive/send (default DefaultFramings())
 	TLS        *TLSCredentials
-	PeerAddr   string // the peer's address as we see it (peeraddr=)
-	Pairs      []KV   // further greeting pairs, e.g. mproto=1 and gproto=1
-	Provider   string // default DefaultProvider
-	Timeout    time.Duration
+	PeerAddr   string        // the peer's address as we see it (peeraddr=)
+	Pairs      []KV          // further greeting pairs, e.g. mproto=1 and gproto=1
+	Provider   string        // default DefaultProvider
+	Timeout    time.Duration // read timeout until authenticated (default DefaultMonitorTimeout)
 
 	// CheckGreeting is called with the peer's greeting line 1 once its
 	// protocol and version were accepted, before the nonce is read. The
@@ -83,7 +79,7 @@ func (c *HandshakeConfig) LocalGreeting() *Greeting {
 		Version:  strconv.Itoa(ProtocolVersion),
 		NodeID:   c.NodeID,
 		Auths:    orDefault(c.AuthAccept, DefaultAuthAccept),
-		Framings: orDefault(c.Framings, Framings),
+		Framings: orDefault(c.Framings, DefaultFramings),
 	}
 	provider := c.Provider
 	if provider == "" {
@@ -102,9 +98,10 @@ func (c *HandshakeConfig) LocalGreeting() *Greeting {
 	return g
 }
 
-func orDefault(l, def []string) []string {
+// orDefault returns l, or a fresh copy of the default when l is empty.
+func orDefault(l []string, def func() []string) []string {
 	if len(l) == 0 {
-		return def
+		return def()
 	}
 	return l
 }
@@ -142,7 +139,7 @@ func Handshake(ctx context.Context, conn net.Conn, cfg *HandshakeConfig) (*Sessi
 func handshake(ctx context.Context, conn net.Conn, cfg *HandshakeConfig) (*Session, error) {
 	timeout := cfg.Timeout
 	if timeout <= 0 {
-		timeout = DefaultHandshakeTimeout
+		timeout = DefaultMonitorTimeout
 	}
 	deadline := time.Now().Add(timeout)
 	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
@@ -206,7 +203,7 @@ func handshake(ctx context.Context, conn net.Conn, cfg *HandshakeConfig) (*Sessi
 	if !ok {
 		return s, fmt.Errorf("%w (they accept %s)", ErrNoCommonAuth, strings.Join(rg.Auths, ","))
 	}
-	framings := orDefault(cfg.Framings, Framings)
+	framings := orDefault(cfg.Framings, DefaultFramings)
 	sendFraming, ok := SelectFraming(rg.Framings, framings)
 	if !ok {
 		return s, fmt.Errorf("%w (they accept %s, we have %s)", ErrNoCommonFraming,

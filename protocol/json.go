@@ -1,17 +1,12 @@
 package protocol
 
 import (
-	"bufio"
-	"errors"
 	"fmt"
-	"io"
 	"maps"
 	"math"
 	"slices"
 	"strconv"
 	"unicode/utf8"
-
-	json "github.com/goccy/go-json"
 )
 
 // FramingJSON is the "json" framing: each message is one JSON array as
@@ -22,8 +17,7 @@ const FramingJSON = "json"
 // AppendJSON appends m in JSON framing to dst, byte for byte as JSON::XS
 // encode_json would write the same values.
 //
-// goccy/go-json decodes the stream (see JSONDecoder), but the encoder is
-// ours: JSON::XS escapes differently from Go encoders (no HTML escapes, no
+// Like the decoder (JSONDecoder), the encoder is purpose-built: JSON::XS escapes differently from Go encoders (no HTML escapes, no
 // \u2028, control characters as lowercase \u00XX) and prints floats with
 // Perl's %g rule, and the byte-exact form is what Perl peers and recorded
 // transcripts compare against.
@@ -190,58 +184,6 @@ func appendJSONEscape(dst []byte, c byte) []byte {
 		return append(dst, '\\', 'r')
 	}
 	return append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&15])
-}
-
-// JSONDecoder reads concatenated JSON arrays from a stream, the way Perl's
-// JSON::XS incr_parse does: any split of the bytes across reads is fine,
-// white space between messages is skipped.
-type JSONDecoder struct {
-	d *json.Decoder
-}
-
-// NewJSONDecoder returns a decoder reading from r.
-func NewJSONDecoder(r io.Reader) *JSONDecoder {
-	if _, ok := r.(*bufio.Reader); !ok {
-		r = bufio.NewReaderSize(r, 64<<10)
-	}
-	d := json.NewDecoder(r)
-	d.UseNumber()
-	return &JSONDecoder{d: d}
-}
-
-// Decode returns the next message. It returns io.EOF at a clean end of
-// the stream, and an error wrapping ErrBadFrame for bytes that are not a
-// JSON array; after such an error the stream cannot be resynchronised.
-func (j *JSONDecoder) Decode() (Message, error) {
-	var v any
-	if err := j.d.Decode(&v); err != nil {
-		if errors.Is(err, io.EOF) {
-			return Message{}, io.EOF
-		}
-		var se *json.SyntaxError
-		if errors.As(err, &se) || !isNetError(err) {
-			return Message{}, fmt.Errorf("%w: json: %v", ErrBadFrame, err)
-		}
-		return Message{}, err
-	}
-	return messageFromArray(normalizeJSON(v))
-}
-
-// normalizeJSON replaces json.Number by int64, uint64 or float64 in place.
-func normalizeJSON(v any) any {
-	switch x := v.(type) {
-	case json.Number:
-		return ParseNumber(string(x))
-	case []any:
-		for i, e := range x {
-			x[i] = normalizeJSON(e)
-		}
-	case map[string]any:
-		for k, e := range x {
-			x[k] = normalizeJSON(e)
-		}
-	}
-	return v
 }
 
 // ParseNumber turns the text of a JSON number into the value model:

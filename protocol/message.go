@@ -2,7 +2,6 @@ package protocol
 
 import (
 	"fmt"
-	"strconv"
 )
 
 // Message is one AEMP packet: the array [port, data...] on the wire.
@@ -58,32 +57,4 @@ func messageFromArray(v any) (Message, error) {
 		return Message{}, fmt.Errorf("%w: destination port is %T, not a string", ErrBadFrame, a[0])
 	}
 	return Message{Port: port, Data: a[1:]}, nil
-}
-
-// PerlString returns v as Perl would stringify it: strings as they are,
-// integers in decimal, floats as Perl prints them, undef as "" (ok is false
-// only for arrays, maps and other non-scalars).
-func PerlString(v any) (string, bool) {
-	switch x := v.(type) {
-	case string:
-		return x, true
-	case []byte:
-		return string(x), true
-	case nil:
-		return "", true
-	case bool:
-		if x {
-			return "1", true
-		}
-		return "", true
-	case int64:
-		return strconv.FormatInt(x, 10), true
-	case uint64:
-		return strconv.FormatUint(x, 10), true
-	case int:
-		return strconv.Itoa(x), true
-	case float64:
-		return string(appendPerlFloat(nil, x)), true
-	}
-	return "", false
 }

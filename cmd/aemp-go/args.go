@@ -8,7 +8,7 @@ import (
 	"io"
 	"strings"
 
-	"github.com/aemp-go/aemp-go/protocol"
+	"github.com/aemp-go/aemp-go/compat"
 )
 
 // perlArgs applies the argument rules of bin/aemp's BEGIN block, before
@@ -126,25 +126,7 @@ func splitComma(s string) []string {
 // wireValue converts a decoded argument into the message value model of
 // package protocol: JSON numbers become int64 (uint64 above its range)
 // or float64, recursively.
-func wireValue(v any) any {
-	switch x := v.(type) {
-	case json.Number:
-		return protocol.ParseNumber(x.String())
-	case []any:
-		out := make([]any, len(x))
-		for i, e := range x {
-			out[i] = wireValue(e)
-		}
-		return out
-	case map[string]any:
-		out := make(map[string]any, len(x))
-		for k, e := range x {
-			out[k] = wireValue(e)
-		}
-		return out
-	}
-	return v
-}
+func wireValue(v any) any { return compat.WireValue(v) }
 
 func wireValues(vs []any) []any {
 	out := make([]any, len(vs))

@@ -1,7 +1,5 @@
 package main
 
-import "github.com/aemp-go/aemp-go/compat"
-
 // The building blocks of the config commands. Each change marks the
 // session dirty, as every bin/aemp config command does with
 // ++$cfg->{dirty}, even when the value did not change.
@@ -37,12 +35,4 @@ func delCmd(name, key, usage, category string) *command {
 			s.dirty = true
 			return nil
 		}}
-}
-
-// sectionName describes the current section for messages.
-func sectionName(sec *compat.Section) string {
-	if sec.IsGlobal() {
-		return "the global defaults"
-	}
-	return "profile " + sec.Name()
 }

@@ -1,7 +1,11 @@
 package main
 
 import (
+	"encoding/json"
+	"time"
+
 	"github.com/aemp-go/aemp-go/compat"
+	"github.com/aemp-go/aemp-go/protocol"
 )
 
 // lowLevelKeys are aemp's generic set/del pairs (the loop over
@@ -10,14 +14,23 @@ var lowLevelKeys = []struct {
 	key, args, usage string
 	list             bool
 }{
-	{compat.KeyMonitorTimeout, "<seconds>", "handshake timeout and retry cap (default 30)", false},
-	{compat.KeyConnectInterval, "<seconds>", "time to reach one address before the next (default 2)", false},
-	{compat.KeyFramingFormat, "<json array>", `framings offered, preferred first (default ["cbor","json","storable"])`, true},
-	{compat.KeyAuthOffer, "<json array>", `auth methods sent (default ["tls_sha3_512","hmac_sha3_512"])`, true},
-	{compat.KeyAuthAccept, "<json array>", `auth methods accepted (default ["tls_sha3_512","hmac_sha3_512","tls_anon","cleartext"])`, true},
+	{compat.KeyMonitorTimeout, "<seconds>", "handshake timeout and retry cap (default " + seconds(protocol.DefaultMonitorTimeout) + ")", false},
+	{compat.KeyConnectInterval, "<seconds>", "time to reach one address before the next (default " + seconds(protocol.DefaultConnectInterval) + ")", false},
+	{compat.KeyFramingFormat, "<json array>", "framings offered, preferred first (default " + jsonList(compat.DefaultFramingFormat()) + ")", true},
+	{compat.KeyAuthOffer, "<json array>", "auth methods sent (default " + jsonList(protocol.DefaultAuthOffer()) + ")", true},
+	{compat.KeyAuthAccept, "<json array>", "auth methods accepted (default " + jsonList(protocol.DefaultAuthAccept()) + ")", true},
 	{compat.KeyAutocork, "<boolean>", "Perl's autocork handle option (no effect on Go nodes)", false},
 	{compat.KeyNodelay, "<boolean>", "Perl's nodelay handle option (Go always sets TCP_NODELAY)", false},
 	{compat.KeySecure, "<boolean>", "refuse remote code execution (eval, calls of unregistered functions)", false},
+	{compat.KeyMetricsListen, "<host:port>", "aemp-go run serves Prometheus metrics there (aemp-go only; Perl ignores it)", false},
+}
+
+// seconds and jsonList write a default as `aemp set...` takes it.
+func seconds(d time.Duration) string { return protocol.FormatPerlFloat(d.Seconds()) }
+
+func jsonList(l []string) string {
+	b, _ := json.Marshal(l) // a []string always marshals
+	return string(b)
 }
 
 // lowLevelCommands: set<key> stores the next word as it is, like aemp,

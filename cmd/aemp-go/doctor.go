@@ -49,6 +49,7 @@ func doctor(inv *invocation, c *cli.Context) error {
 	if err != nil {
 		return usageErr("%v", err)
 	}
+	s.warnWeakSecret(cfg.Profile, cfg.Secret)
 	ctx, cancel := s.protoCtx()
 	defer cancel()
 	addrs, errs := s.resolver().Expand(ctx, []string{addr})

@@ -9,6 +9,8 @@ import (
 	"github.com/aemp-go/aemp-go/compat"
 	"github.com/aemp-go/aemp-go/node"
 	"github.com/aemp-go/aemp-go/protocol"
+
+	"github.com/aemp-go/aemp-go/internal/dnstest"
 )
 
 // fakePeer accepts connections and answers each with reply, after
@@ -68,7 +70,7 @@ func TestDoctor(t *testing.T) {
 			tempRC(t, tc.rc)
 			args := []string{"--timeout", "3s", "doctor", tc.addr}
 			if strings.HasPrefix(tc.addr, "srv:") {
-				args = append([]string{"--dns-server", startDNS(t).addr}, args...)
+				args = append([]string{"--dns-server", dnstest.Start(t).Addr}, args...)
 			}
 			r := aemp(t, args...)
 			if r.code != tc.code || !strings.Contains(r.stdout+r.stderr, tc.want) {

@@ -21,7 +21,7 @@ func protocolCommands() []*command {
 			help:  "Waits without a time limit once connected (only connecting is bounded by --timeout). Further words are read as the next command, as in aemp.",
 			chain: cmdMon},
 		{name: "eval", args: "<node> <perl expr>...", usage: "evaluate a Perl expression on a Perl node and print the results", category: catProtocol,
-			help:  "Only Perl nodes can do this: a Go node never evaluates Perl (it acts like a Perl node in secure mode and does not answer), so eval against a Go node exits 1 after the timeout.",
+			help:  "Only Perl nodes evaluate Perl. A Go node answers a few read-only expressions the way a Perl node would (AnyEvent::MP::Kernel::up_nodes, $AnyEvent::MP::Kernel::NODE, AnyEvent::MP::Kernel::nodename, $$) and refuses everything else like a Perl node in secure mode, without an answer, so such an eval exits 1 after the timeout.",
 			chain: cmdEval},
 		{name: "restart", args: "<node>", usage: "restart a Perl node that runs under AnyEvent::Watchdog (via eval)", category: catProtocol,
 			chain: func(s *session) error {
@@ -32,6 +32,7 @@ func protocolCommands() []*command {
 				return s.nodeEval(node.NodeOf(nodeArg), restartExpr)
 			}},
 		traceCommand(),
+		logsCommand(),
 	}
 }
 
@@ -155,7 +156,7 @@ func cmdEval(s *session) error {
 func (s *session) nodeEval(nodeID, expr string) error {
 	e, err := s.request(nodeID, func(n *node.Node, reply string) error {
 		return n.Snd(nodeID, "eval", expr, reply)
-	}, "no reply from node %s within %v (only Perl nodes evaluate Perl code; a Go node never answers eval)", nodeID, s.opts.timeout)
+	}, "no reply from node %s within %v (only Perl nodes evaluate Perl code; a Go node answers only a few read-only expressions such as AnyEvent::MP::Kernel::up_nodes, and nodes in secure mode none)", nodeID, s.opts.timeout)
 	if err != nil {
 		return err
 	}

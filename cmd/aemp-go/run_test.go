@@ -107,6 +107,10 @@ func TestRunProfileAndServices(t *testing.T) {
 	if r.stdout != "\"a\",\"b\"\n" {
 		t.Errorf("echo service: %q", r.stdout)
 	}
+	// AnyEvent::MP::Global:: made it global although it has no seeds
+	if r := mustAemp(t, "--seed", strings.TrimSuffix(addr, ";"), "cal", "gonode", "can", "g_find"); r.stdout != "\"1\"\n" {
+		t.Errorf("can g_find: %q", r.stdout)
+	}
 }
 
 // Arguments are configure's key/value pairs, JSON allowed.

@@ -22,8 +22,9 @@ until SIGINT or SIGTERM.
 
 Services (the profile's "services" list) must be Go functions registered in
 aemp-go; Perl modules and functions cannot run in Go, and an unknown service
-stops the node from starting. Known: AnyEvent::MP::Global:: (a no-op: seeds
-run the global service anyway) and AempGo::Echo:: (registers the function
+stops the node from starting. Known: AnyEvent::MP::Global:: (makes the node
+a global node, as in Perl), AnyEvent::MP::LogCatcher:: (nothing to do: every
+Go node serves log catchers) and AempGo::Echo:: (registers the function
 AempGo::Echo::echo, which replies with its arguments). A profile's "eval"
 (Perl code) is ignored with a warning.
 
@@ -32,9 +33,12 @@ a profile for a local seed node; see --first-run-addr) and says so.
 
 Logging goes to stderr at the level of PERL_ANYEVENT_VERBOSE or AE_VERBOSE
 (AnyEvent levels; default 4, errors only); PERL_ANYEVENT_MP_TRACE=1 or
-AE_MP_TRACE=1 adds a line per message sent and received.`,
+AE_MP_TRACE=1 adds a line per message sent and received.
+
+--metrics ADDR (or the profile key metrics_listen) serves Prometheus metrics
+on http://ADDR/metrics; off by default.`,
 		flags: []cli.Flag{&cli.StringFlag{Name: "first-run-addr", Value: defaultFirstRunAddr, EnvVars: []string{"AEMP_GO_FIRST_RUN_ADDR"},
-			Usage: "address of the seed node created when there is no config file (only used then)"}},
+			Usage: "address of the seed node created when there is no config file (only used then)"}, metricsCLIFlag()},
 		first: runNode}
 }
 
@@ -86,37 +90,50 @@ func runNode(inv *invocation, c *cli.Context) error {
 	if err != nil {
 		return usageErr("%v", err)
 	}
-	if err := checkServices(cfg.Services); err != nil {
-		return err
+	if err := compat.CheckServices(cfg.Services, services()); err != nil {
+		return usageErr("%v", err)
 	}
 	nc, err := compat.NodeConfig(cfg)
 	if err != nil {
 		return usageErr("%v", err)
 	}
+	maddr, err := metricsAddr(c, cfg.Raw)
+	if err != nil {
+		return err
+	}
 	if cfg.Eval != "" {
 		s.warnf("the profile's eval (Perl code) is ignored: a Go node cannot run Perl")
 	}
+	s.warnWeakSecret(cfg.Profile, cfg.Secret)
 	log := newLogger(s.stderr)
 	nc.Logger = log
 	nc.Trace = traceWriter(s.stderr)
-	resolver := s.resolver()
+	// The node resolves srv: seeds itself, at start and at every retry;
+	// look them up once here too, so that a broken record is reported on
+	// the terminal whatever the log level.
+	nc.SRV = s.resolver()
 	ctx, cancel := s.protoCtx()
-	seeds, errs := resolver.Expand(ctx, cfg.Seeds)
+	_, errs := nc.SRV.Expand(ctx, cfg.Seeds)
 	cancel()
 	for _, e := range errs {
 		s.warnf("%v", e)
-	}
-	nc.Seeds = seeds
-	if src := SeedResolver(cfg.Seeds, resolver, log); src != nil {
-		nc.SeedSource = src
 	}
 	n, err := node.New(nc)
 	if err != nil {
 		return usageErr("%v", err)
 	}
 	defer n.Close()
-	if err := startServices(n, cfg.Services); err != nil {
-		return err
+	if err := compat.RunServices(n, cfg.Services, services()); err != nil {
+		return usageErr("%v", err)
+	}
+	metricsURL := ""
+	if maddr != "" { // before Start: a busy port stops us before we join the mesh
+		bound, stop, err := serveMetrics(maddr, n, log)
+		if err != nil {
+			return err
+		}
+		defer stop()
+		metricsURL = "http://" + bound + "/metrics"
 	}
 	if err := n.Start(); err != nil {
 		return usageErr("cannot start node %s: %v", n.ID(), err)
@@ -124,6 +141,9 @@ func runNode(inv *invocation, c *cli.Context) error {
 	where := "nowhere (no binds)"
 	if b := n.Binds(); len(b) > 0 {
 		where = strings.Join(b, " ")
+	}
+	if metricsURL != "" {
+		where += "; metrics on " + metricsURL
 	}
 	fmt.Fprintf(s.stdout, "aemp-go: node %s (profile %s) running, listening on %s; stop with SIGINT/SIGTERM\n", n.ID(), cfg.Profile, where)
 	<-s.ctx.Done()

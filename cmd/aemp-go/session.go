@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/aemp-go/aemp-go/compat"
+	"github.com/aemp-go/aemp-go/node"
 )
 
 // options are the settings of the top-level flags, which apply to every
@@ -18,6 +19,9 @@ type options struct {
 	dnsServer string        // DNS server for srv: seeds, "" for resolv.conf
 
 	traceTimeout time.Duration // trace's wait per node (aemp: 15 s)
+	traceDot     bool          // trace prints a Graphviz graph
+	logsLevel    string        // logs: most verbose AnyEvent level to collect
+	logsFor      time.Duration // logs: stop after this long, 0 = when interrupted
 }
 
 // session is one run of a command chain: bin/aemp's globals $cfg (the rc
@@ -87,8 +91,13 @@ func (s *session) finish() error {
 	if !s.dirty {
 		return nil
 	}
-	if err := s.rc.Save(s.rcPath); err != nil {
+	before, after, err := s.rc.SavePerm(s.rcPath)
+	if err != nil {
 		return usageErr("cannot save %s: %v", s.rcPath, err)
+	}
+	if before != 0 && before != after {
+		fmt.Fprintf(s.stderr, "aemp-go: %s holds the shared secret or TLS key: permissions narrowed from %04o to %04o\n",
+			s.rcPath, before, after)
 	}
 	return nil
 }
@@ -132,3 +141,6 @@ func (s *session) rest() []any {
 func (s *session) warnf(format string, args ...any) {
 	fmt.Fprintf(s.stderr, "aemp-go: warning: "+format+"\n", args...)
 }
+
+// resolver looks up srv: seeds, at --dns-server when given.
+func (s *session) resolver() *node.SRVResolver { return &node.SRVResolver{Server: s.opts.dnsServer} }

@@ -19,19 +19,28 @@ const defaultTraceTimeout = 15 * time.Second
 const upNodesExpr = "AnyEvent::MP::Kernel::up_nodes"
 
 func traceCommand() *command {
-	return &command{name: "trace", args: "<node>", usage: "print the node connections of the network, starting at a node (Perl nodes only)", category: catProtocol,
+	return &command{name: "trace", args: "[--dot] <node>", usage: "print the node connections of the network, starting at a node", category: catProtocol,
 		help: `Like aemp trace: asks the node for the nodes it is connected to (by evaluating
 AnyEvent::MP::Kernel::up_nodes there), then asks each of those, and prints one
 line "node -> neighbours..." per node; the first line, "seed -> <node>", names
 the starting point. A node that does not answer within --node-timeout is
 printed as "<node> (timeout)" and makes the exit code 1.
 
-Limit: the question is Perl code sent with eval, which only Perl nodes answer.
-The Go kernel has no request that lists its connections and never evaluates
-Perl, so Go nodes always show up as "(timeout)" (or "(unreachable)" when no
-connection can be made), and their neighbours are not explored.`,
-		flags: []cli.Flag{&cli.DurationFlag{Name: "node-timeout", Value: defaultTraceTimeout, Usage: "how long to wait for each node's answer"}},
-		apply: func(c *cli.Context, o *options) { o.traceTimeout = c.Duration("node-timeout") },
+Perl nodes evaluate the question; Go nodes answer this one expression from an
+allowlist, so traces cross mixed meshes. Nodes in secure mode (Perl or Go)
+refuse eval and show up as "(timeout)".
+
+With --dot the same trace is printed as a Graphviz graph instead, one edge
+per connection, the starting node drawn bold and nodes that did not answer
+dashed red:
+
+  aemp-go trace --dot seed | dot -Tsvg > mesh.svg`,
+		flags: []cli.Flag{&cli.DurationFlag{Name: "node-timeout", Value: defaultTraceTimeout, Usage: "how long to wait for each node's answer"},
+			&cli.BoolFlag{Name: "dot", Usage: "print a Graphviz graph (dot) instead of aemp's lines"}},
+		apply: func(c *cli.Context, o *options) {
+			o.traceTimeout = c.Duration("node-timeout")
+			o.traceDot = c.Bool("dot")
+		},
 		chain: cmdTrace}
 }
 
@@ -49,6 +58,7 @@ type tracer struct {
 	pending  int            // aemp's condvar count
 	failed   bool
 	done     chan struct{}
+	graph    *traceGraph // set with --dot: collect instead of printing
 }
 
 func cmdTrace(s *session) error {
@@ -66,6 +76,9 @@ func cmdTrace(s *session) error {
 	}
 	t := &tracer{s: s, c: c, timeout: timeout, seen: map[string]bool{},
 		awaiting: map[string]int{"seed": 1}, pending: 1, done: make(chan struct{})}
+	if s.opts.traceDot {
+		t.graph = newTraceGraph(start)
+	}
 	t.rp = c.n.NewPort(t.answer)
 	defer t.rp.Kil()
 	// aemp starts by sending itself a fake answer: "seed" is connected
@@ -75,6 +88,9 @@ func cmdTrace(s *session) error {
 	case <-t.done:
 	case <-s.ctx.Done():
 		return noReplyErr("interrupted")
+	}
+	if t.graph != nil {
+		t.graph.write(s.stdout)
 	}
 	if t.failed {
 		return &exitError{exitNoReply, errSilent}
@@ -99,7 +115,11 @@ func (t *tracer) answer(_ *node.Port, args []any) {
 			neigh = append(neigh, id)
 		}
 	}
-	fmt.Fprintf(t.s.stdout, "%s -> %s\n", from, strings.Join(neigh, " "))
+	if t.graph != nil {
+		t.graph.answer(from, neigh)
+	} else {
+		fmt.Fprintf(t.s.stdout, "%s -> %s\n", from, strings.Join(neigh, " "))
+	}
 	for _, nb := range neigh {
 		if t.seen[nb] {
 			continue
@@ -134,7 +154,11 @@ func (t *tracer) giveUp(id, why string) {
 		return
 	}
 	t.awaiting[id]--
-	fmt.Fprintf(t.s.stdout, "%s (%s)\n", id, why)
+	if t.graph != nil {
+		t.graph.noAnswer(id, why)
+	} else {
+		fmt.Fprintf(t.s.stdout, "%s (%s)\n", id, why)
+	}
 	t.failed = true
 	t.end()
 }

@@ -19,28 +19,14 @@ func main() {
 	n := tut.Configure("eg_chat_server/%u")
 	defer n.Close()
 
-	// Handlers run one at a time, so the client set needs no lock.
-	clients := map[string]bool{}
-	msg := func(text string) {
-		fmt.Printf("relaying: %s\n", text)
-		for c := range clients {
-			n.Snd(c, text)
-		}
+	room := &tut.Room{
+		Snd: n.Snd,
+		Mon: func(port string, cb func([]any)) { n.MonFunc(port, cb) },
+		Log: os.Stdout,
 	}
-
 	server := n.NewPort(nil)
-	server.Rcv("join", func(self *node.Port, args []any) {
-		client, nick := tut.Arg(args, 0), tut.Arg(args, 1)
-		clients[client] = true
-		n.MonFunc(client, func(reason []any) {
-			delete(clients, client)
-			msg(fmt.Sprintf("%s (quits, %s)", nick, tut.Words(reason)))
-		})
-		msg(nick + " (joins)")
-	})
-	server.Rcv("privmsg", func(self *node.Port, args []any) {
-		msg(fmt.Sprintf("%s: %s", tut.Arg(args, 0), tut.Arg(args, 1)))
-	})
+	server.Rcv("join", join(room))
+	server.Rcv("privmsg", privmsg(room))
 	if _, err := n.DbSet("eg_chat_server", server.ID(), nil); err != nil {
 		log.Fatal(err)
 	}
@@ -49,4 +35,26 @@ func main() {
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, os.Interrupt)
 	<-sig
+}
+
+// join handles ["join", $client, $nick]: Perl's `my ($client, $nick) = @_`.
+// A nick a Perl client sends as a number (it was typed as "42") arrives as
+// 42 and is the string "42" here, as it is in Perl.
+func join(room *tut.Room) node.Handler {
+	return func(_ *node.Port, args []any) {
+		var m struct{ Client, Nick string }
+		if err := node.Args(args).DecodeAll(&m); err != nil {
+			log.Printf("join: %v", err)
+			return
+		}
+		room.Join(m.Client, m.Nick)
+	}
+}
+
+// privmsg handles ["privmsg", $nick, $msg] and relays "$nick: $msg".
+func privmsg(room *tut.Room) node.Handler {
+	return func(_ *node.Port, args []any) {
+		a := node.Args(args)
+		room.Say(a.StringOr(0, ""), a.StringOr(1, ""))
+	}
 }

@@ -21,25 +21,17 @@ func main() {
 	n := tut.Configure("eg_chat_server2/%u")
 	defer n.Close()
 
-	clients := map[string]bool{} // touched only by handlers and monitors
-	msg := func(text string) {
-		fmt.Printf("relaying: %s\n", text)
-		for c := range clients {
-			n.Snd(c, text)
-		}
+	room := &tut.Room{
+		Snd: n.Snd,
+		Mon: func(port string, cb func([]any)) { n.MonFunc(port, cb) },
+		Log: os.Stdout,
 	}
 	n.Register("::client_connect", func(self *node.Port, args []any) {
-		client, nick := fmt.Sprint(args[0]), fmt.Sprint(args[1])
+		a := node.Args(args) // my ($client, $nick) = @_
+		client, nick := a.StringOr(0, ""), a.StringOr(1, "")
 		n.MonKill(client, self.ID()) // mon $client: the client's crash kills us
-		n.MonFunc(client, func(reason []any) {
-			delete(clients, client)
-			msg(fmt.Sprintf("%s (quits, %s)", nick, tut.Words(reason)))
-		})
-		clients[client] = true
-		msg(nick + " (joins)")
-		self.Default(func(self *node.Port, args []any) {
-			msg(fmt.Sprintf("%s: %v", nick, args[0]))
-		})
+		room.Join(client, nick)
+		self.Default(say(room, nick))
 	})
 	if _, err := n.DbSet("eg_chat_server2", n.ID(), nil); err != nil {
 		log.Fatal(err)
@@ -49,4 +41,12 @@ func main() {
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, os.Interrupt)
 	<-sig
+}
+
+// say is the session port's handler: every message is a chat line,
+// relayed as "$nick: $_[0]".
+func say(room *tut.Room, nick string) node.Handler {
+	return func(_ *node.Port, args []any) {
+		room.Say(nick, node.Args(args).StringOr(0, ""))
+	}
 }

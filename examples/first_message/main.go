@@ -16,10 +16,14 @@ func main() {
 	}
 	defer n.Close()
 
-	end := make(chan any)
+	end := make(chan int64)
 	port := n.NewPort(nil)
 	port.Rcv("test", func(self *node.Port, args []any) {
-		end <- args[0]
+		v, err := node.Args(args).Int(0) // 123 whether it came as 123, "123" or 123.0
+		if err != nil {
+			log.Print(err)
+		}
+		end <- v
 	})
 	n.Snd(port.ID(), "test", 123)
 

@@ -20,7 +20,7 @@ func main() {
 
 	port := n.NewPort(nil)
 	port.Rcv("test", func(self *node.Port, args []any) {
-		fmt.Printf("Received data: %v\n", args[0])
+		fmt.Println(received(args))
 	})
 	if _, err := n.DbReg("eg_receivers", port.ID(), nil); err != nil {
 		log.Fatal(err)
@@ -30,4 +30,12 @@ func main() {
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, os.Interrupt)
 	<-sig
+}
+
+// received is the line Perl's receiver prints for ["test", $data]:
+// "Received data: $data". The sender sends the time; a Perl sender's
+// time as a float (1732870000.0) prints as 1732870000, as Perl prints it,
+// and a missing value as "" (undef).
+func received(args []any) string {
+	return "Received data: " + node.Args(args).StringOr(0, "")
 }

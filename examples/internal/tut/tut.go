@@ -36,21 +36,20 @@ func Configure(nodeID string) *node.Node {
 // readable (aemp-go run is the place for AE_VERBOSE-style detail).
 var quiet = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 
-// Words formats values as Perl's "@list" does: joined by blanks.
+// Words formats values as Perl's "@list" does: each value as Perl
+// stringifies it (3.0 is "3", undef is "", true is "1"), joined by blanks.
+// An array or map, which Perl would print as "ARRAY(0x...)", is shown as Go
+// prints it.
 func Words(v []any) string {
+	a := node.Args(v)
 	s := make([]string, len(v))
-	for i, x := range v {
-		s[i] = fmt.Sprint(x)
+	for i := range v {
+		var err error
+		if s[i], err = a.String(i); err != nil {
+			s[i] = fmt.Sprint(v[i])
+		}
 	}
 	return strings.Join(s, " ")
-}
-
-// Arg returns args[i] as a string ("" when missing).
-func Arg(args []any, i int) string {
-	if i < len(args) {
-		return fmt.Sprint(args[i])
-	}
-	return ""
 }
 
 // Nick is the first command-line argument, "anonymous" without one. Call

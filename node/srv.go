@@ -1,9 +1,8 @@
-package main
+package node
 
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"math/rand/v2"
 	"net"
 	"slices"
@@ -14,11 +13,13 @@ import (
 	"github.com/miekg/dns"
 )
 
-// srvPrefix marks a seed given as a DNS SRV name, an aemp-go extension:
+// SRVPrefix marks a seed given as a DNS SRV name, an aemp-go extension:
 // "srv:_aemp._tcp.example.org" stands for the targets of that SRV
-// record. Perl nodes read such an entry as a host name and fail to
-// connect to it, so only put SRV seeds into profiles that Go nodes use.
-const srvPrefix = "srv:"
+// record. Config.Seeds may hold such entries; the node resolves them when
+// it starts and again every time it retries its seeds. Perl nodes read
+// such an entry as a host name and fail to connect to it, so only put SRV
+// seeds into profiles that Go nodes use.
+const SRVPrefix = "srv:"
 
 // defaultResolvConf is where the DNS servers come from by default.
 const defaultResolvConf = "/etc/resolv.conf"
@@ -41,10 +42,8 @@ type SRVResolver struct {
 	intn func(n int) int
 }
 
-func (s *session) resolver() *SRVResolver { return &SRVResolver{Server: s.opts.dnsServer} }
-
 // IsSRVSeed reports whether a seed entry is a DNS SRV name.
-func IsSRVSeed(seed string) bool { return strings.HasPrefix(seed, srvPrefix) }
+func IsSRVSeed(seed string) bool { return strings.HasPrefix(seed, SRVPrefix) }
 
 // Lookup returns the "host:port" targets of an SRV name in the order
 // RFC 2782 says to try them: by priority, lowest first, and within one
@@ -185,7 +184,7 @@ func (r *SRVResolver) Expand(ctx context.Context, seeds []string) ([]string, []e
 		}
 	}
 	for _, s := range seeds {
-		name, ok := strings.CutPrefix(s, srvPrefix)
+		name, ok := strings.CutPrefix(s, SRVPrefix)
 		if !ok {
 			add(s)
 			continue
@@ -203,28 +202,4 @@ func (r *SRVResolver) Expand(ctx context.Context, seeds []string) ([]string, []e
 		}
 	}
 	return out, errs
-}
-
-// SeedResolver returns a function that resolves seeds again each time it
-// is called, for node.Config.SeedSource: the kernel calls it whenever it
-// retries its seeds, so that changes to SRV records reach a running node
-// without a restart. It returns the plain seeds as well; the kernel
-// ignores addresses it already knows. It returns nil when there is no
-// srv: seed, since then there is nothing to re-resolve.
-func SeedResolver(seeds []string, r *SRVResolver, log *slog.Logger) func() []string {
-	if !slices.ContainsFunc(seeds, IsSRVSeed) {
-		return nil
-	}
-	seeds = slices.Clone(seeds)
-	return func() []string {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		addrs, errs := r.Expand(ctx, seeds)
-		if log != nil {
-			for _, err := range errs {
-				log.Warn("cannot resolve seed", "err", err)
-			}
-		}
-		return addrs
-	}
 }

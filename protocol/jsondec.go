@@ -1,0 +1,588 @@
+package protocol
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"unicode/utf16"
+	"unicode/utf8"
+	"unsafe"
+)
+
+// JSONDecoder reads concatenated JSON arrays from a stream, the way Perl's
+// JSON::XS incr_parse does: any split of the bytes across reads is fine,
+// white space between messages is skipped. It decodes straight from its
+// read buffer into the value model.
+//
+// Strings follow goccy/go-json (and encoding/json), which aemp-go used
+// before: invalid UTF-8 bytes and unpaired \u surrogates become U+FFFD.
+// JSON::XS would refuse such a message instead; JSON::XS never writes one.
+type JSONDecoder struct {
+	stream
+	c jsonCodec
+}
+
+// NewJSONDecoder returns a decoder reading from r with default limits.
+func NewJSONDecoder(r io.Reader) *JSONDecoder { return newJSONDecoder(r, DecodeLimits{}) }
+
+func newJSONDecoder(r io.Reader, lim DecodeLimits) *JSONDecoder {
+	d := &JSONDecoder{}
+	d.stream = stream{r: r, lim: lim.withDefaults(), codec: &d.c, alloc: &d.c.a}
+	d.c.maxDepth = d.lim.MaxDepth
+	return d
+}
+
+// jsonCodec parses JSON frames; its fields are reused from frame to frame.
+type jsonCodec struct {
+	a        valueAlloc
+	maxDepth int
+	stack    []any  // elements of the arrays being parsed
+	tmp      []byte // unescaped string bytes
+	lead     int    // white space before the frame last parsed
+
+	// scan state, see scan
+	sOff             int
+	sDepth           int
+	sStarted, sInStr bool
+	sEsc             bool
+}
+
+func (c *jsonCodec) leading() int { return c.lead }
+
+func isJSONSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+
+func jsonError(format string, args ...any) error {
+	return fmt.Errorf("%w: json: "+format, append([]any{ErrBadFrame}, args...)...)
+}
+
+// scan finds the end of the array at the start of b by counting brackets
+// outside strings; parse checks everything else.
+func (c *jsonCodec) scan(b []byte) (n, skip int, err error) {
+	i := c.sOff
+	if !c.sStarted {
+		for i < len(b) && isJSONSpace(b[i]) {
+			i++
+		}
+		skip, b, i = i, b[i:], 0
+		if len(b) == 0 {
+			return 0, skip, nil
+		}
+		if b[0] != '[' {
+			return 0, skip, jsonError("invalid character %q looking for the beginning of a message", b[0])
+		}
+		c.sStarted = true
+	}
+	depth, inStr, esc := c.sDepth, c.sInStr, c.sEsc
+	for ; i < len(b); i++ {
+		ch := b[i]
+		if inStr {
+			switch {
+			case esc:
+				esc = false
+			case ch == '\\':
+				esc = true
+			case ch == '"':
+				inStr = false
+			}
+			continue
+		}
+		switch ch {
+		case '"':
+			inStr = true
+		case '[', '{':
+			if depth++; depth > c.maxDepth {
+				return 0, skip, tooDeep(c.maxDepth)
+			}
+		case ']', '}':
+			if depth--; depth == 0 {
+				c.resetScan()
+				return i + 1, skip, nil
+			}
+		}
+	}
+	c.sOff, c.sDepth, c.sInStr, c.sEsc = i, depth, inStr, esc
+	return 0, skip, nil
+}
+
+func (c *jsonCodec) resetScan() {
+	c.sOff, c.sDepth, c.sStarted, c.sInStr, c.sEsc = 0, 0, false, false, false
+	c.stack, c.tmp = trimScratch(c.stack, c.tmp)
+}
+
+// jsonParser is a recursive-descent parser over one frame (or everything
+// buffered). Running into the end of b is errIncomplete.
+type jsonParser struct {
+	c *jsonCodec
+	b []byte
+	i int
+}
+
+func (c *jsonCodec) parse(b []byte, complete bool) (Message, int, error) {
+	p := jsonParser{c: c, b: b}
+	p.ws()
+	c.lead = p.i
+	m, err := p.message()
+	if err == errIncomplete && complete {
+		err = jsonError("message ends early")
+	}
+	return m, p.i, err
+}
+
+func (p *jsonParser) ws() {
+	for p.i < len(p.b) && isJSONSpace(p.b[p.i]) {
+		p.i++
+	}
+}
+
+// peek skips white space and returns the next byte.
+func (p *jsonParser) peek() (byte, error) {
+	p.ws()
+	if p.i == len(p.b) {
+		return 0, errIncomplete
+	}
+	return p.b[p.i], nil
+}
+
+func (p *jsonParser) unexpected(where string) error {
+	return jsonError("invalid character %q %s at offset %d", p.b[p.i], where, p.i)
+}
+
+// message parses the top-level array into a Message: the port straight
+// into Message.Port, the other elements into Data.
+func (p *jsonParser) message() (Message, error) {
+	ch, err := p.peek()
+	if err != nil {
+		return Message{}, err
+	}
+	if ch != '[' {
+		return Message{}, p.unexpected("looking for the beginning of a message")
+	}
+	if p.c.maxDepth < 1 {
+		return Message{}, tooDeep(p.c.maxDepth)
+	}
+	p.i++
+	if ch, err = p.peek(); err != nil {
+		return Message{}, err
+	}
+	var port string
+	switch ch {
+	case ']':
+		return Message{}, jsonError("empty array has no destination port")
+	case '"':
+		if port, err = p.string(); err != nil {
+			return Message{}, err
+		}
+	default:
+		v, err := p.value(1)
+		if err != nil {
+			return Message{}, err
+		}
+		var ok bool
+		if port, ok = PerlString(v); !ok {
+			return Message{}, jsonError("destination port is %T, not a string", v)
+		}
+	}
+	data, err := p.elements(1, len(p.c.stack))
+	return Message{Port: port, Data: data}, err
+}
+
+// elements parses the rest of an array up to and including the closing
+// bracket; c.stack[base:] holds the elements parsed before.
+func (p *jsonParser) elements(depth, base int) ([]any, error) {
+	err := p.moreElements(depth)
+	return p.c.a.popArray(&p.c.stack, base, err)
+}
+
+func (p *jsonParser) moreElements(depth int) error {
+	for {
+		ch, err := p.peek()
+		if err != nil {
+			return err
+		}
+		switch ch {
+		case ']':
+			p.i++
+			return nil
+		case ',':
+			p.i++
+			v, err := p.value(depth)
+			if err != nil {
+				return err
+			}
+			p.c.stack = pushValue(p.c.stack, v)
+		default:
+			return p.unexpected("after array element")
+		}
+	}
+}
+
+// value parses one value inside a container at depth.
+func (p *jsonParser) value(depth int) (any, error) {
+	ch, err := p.peek()
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case ch == '"':
+		s, err := p.string()
+		if err != nil {
+			return nil, err
+		}
+		return p.c.a.boxString(s), nil
+	case ch == '-' || ch >= '0' && ch <= '9':
+		return p.number()
+	case ch == '[':
+		return p.array(depth + 1)
+	case ch == '{':
+		return p.object(depth + 1)
+	case ch == 't':
+		return true, p.literal("true")
+	case ch == 'f':
+		return false, p.literal("false")
+	case ch == 'n':
+		return nil, p.literal("null")
+	}
+	return nil, p.unexpected("looking for the beginning of a value")
+}
+
+func (p *jsonParser) literal(lit string) error {
+	for k := 0; k < len(lit); k++ {
+		if p.i == len(p.b) {
+			return errIncomplete
+		}
+		if p.b[p.i] != lit[k] {
+			return p.unexpected("in literal " + lit)
+		}
+		p.i++
+	}
+	return nil
+}
+
+func (p *jsonParser) array(depth int) (any, error) {
+	if depth > p.c.maxDepth {
+		return nil, tooDeep(p.c.maxDepth)
+	}
+	p.i++ // '['
+	ch, err := p.peek()
+	if err != nil {
+		return nil, err
+	}
+	if ch == ']' {
+		p.i++
+		return emptyArray, nil
+	}
+	v, err := p.value(depth)
+	if err != nil {
+		return nil, err
+	}
+	base := len(p.c.stack)
+	p.c.stack = pushValue(p.c.stack, v)
+	a, err := p.elements(depth, base)
+	if err != nil {
+		return nil, err
+	}
+	return p.c.a.boxArray(a), nil
+}
+
+func (p *jsonParser) object(depth int) (any, error) {
+	if depth > p.c.maxDepth {
+		return nil, tooDeep(p.c.maxDepth)
+	}
+	p.i++ // '{'
+	m := map[string]any{}
+	ch, err := p.peek()
+	if err != nil {
+		return nil, err
+	}
+	if ch == '}' {
+		p.i++
+		return m, nil
+	}
+	for {
+		if ch != '"' {
+			return nil, p.unexpected("looking for the beginning of an object key")
+		}
+		k, err := p.string()
+		if err != nil {
+			return nil, err
+		}
+		if ch, err = p.peek(); err != nil {
+			return nil, err
+		}
+		if ch != ':' {
+			return nil, p.unexpected("after object key")
+		}
+		p.i++
+		v, err := p.value(depth)
+		if err != nil {
+			return nil, err
+		}
+		m[k] = v
+		if ch, err = p.peek(); err != nil {
+			return nil, err
+		}
+		p.i++
+		switch ch {
+		case '}':
+			return m, nil
+		case ',':
+			if ch, err = p.peek(); err != nil {
+				return nil, err
+			}
+		default:
+			p.i--
+			return nil, p.unexpected("after object value")
+		}
+	}
+}
+
+// number parses a JSON number and applies ParseNumber's rules.
+func (p *jsonParser) number() (any, error) {
+	b, start := p.b, p.i
+	i := start
+	neg := b[i] == '-'
+	if neg {
+		i++
+	}
+	digits := func() (int, error) { // at least one digit
+		n := 0
+		for ; i < len(b) && b[i] >= '0' && b[i] <= '9'; i++ {
+			n++
+		}
+		if i == len(b) {
+			return n, errIncomplete
+		}
+		if n == 0 {
+			p.i = i
+			return 0, p.unexpected("in numeric literal")
+		}
+		return n, nil
+	}
+	if i == len(b) {
+		return nil, errIncomplete
+	}
+	intDigits := 1
+	if b[i] == '0' {
+		i++
+	} else {
+		var err error
+		if intDigits, err = digits(); err != nil {
+			return nil, err
+		}
+	}
+	if i == len(b) {
+		return nil, errIncomplete
+	}
+	integer := true
+	if b[i] == '.' {
+		integer = false
+		i++
+		if _, err := digits(); err != nil {
+			return nil, err
+		}
+	}
+	if b[i] == 'e' || b[i] == 'E' {
+		integer = false
+		i++
+		if i == len(b) {
+			return nil, errIncomplete
+		}
+		if b[i] == '+' || b[i] == '-' {
+			i++
+		}
+		if _, err := digits(); err != nil {
+			return nil, err
+		}
+	}
+	p.i = i
+	if integer && intDigits <= 18 {
+		var v int64
+		for _, d := range b[start:i] {
+			if d != '-' {
+				v = v*10 + int64(d-'0')
+			}
+		}
+		if neg {
+			v = -v
+		}
+		return p.c.a.boxInt(v), nil
+	}
+	return parseNumberBytes(&p.c.a, b[start:i]), nil
+}
+
+// parseNumberBytes is ParseNumber on bytes that are a valid JSON number,
+// without copying them.
+func parseNumberBytes(a *valueAlloc, b []byte) any {
+	s := unsafe.String(unsafe.SliceData(b), len(b)) // not kept
+	if i, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return a.boxInt(i)
+	}
+	if u, err := strconv.ParseUint(s, 10, 64); err == nil {
+		return u
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil && !math.IsInf(f, 0) {
+		return string(b) // as ParseNumber; cannot happen for a valid number
+	}
+	return a.boxFloat(f)
+}
+
+// string parses a JSON string into the value allocator.
+func (p *jsonParser) string() (string, error) {
+	b := p.b
+	start := p.i + 1
+	ascii := true
+	for j := start; j < len(b); j++ {
+		ch := b[j]
+		if jsonPlain[ch] {
+			continue
+		}
+		switch {
+		case ch == '"':
+			s := b[start:j]
+			if !ascii && !utf8.Valid(s) {
+				return p.slowString(start)
+			}
+			p.i = j + 1
+			return p.c.a.string(s), nil
+		case ch == '\\' || ch < 0x20:
+			return p.slowString(start)
+		}
+		ascii = false
+	}
+	return "", errIncomplete
+}
+
+// jsonPlain marks the bytes a string can hold as they are: printable
+// ASCII other than '"' and '\\'.
+var jsonPlain = func() (t [256]bool) {
+	for c := 0x20; c < 0x80; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
+// slowString unescapes a string the way encoding/json (and goccy/go-json)
+// do: invalid UTF-8 bytes and unpaired surrogates become U+FFFD.
+func (p *jsonParser) slowString(j int) (string, error) {
+	b := p.b
+	out := p.c.tmp[:0]
+	defer func() { p.c.tmp = out[:0] }()
+	for j < len(b) {
+		ch := b[j]
+		switch {
+		case ch == '"':
+			p.i = j + 1
+			return p.c.a.string(out), nil
+		case ch < 0x20:
+			p.i = j
+			return "", p.unexpected("in string literal")
+		case ch < 0x80 && ch != '\\':
+			out = append(out, ch)
+			j++
+		case ch != '\\':
+			r, size := utf8.DecodeRune(b[j:])
+			if r == utf8.RuneError && size == 1 && !utf8.FullRune(b[j:]) && j+4 > len(b) {
+				return "", errIncomplete // a character split by the end of the buffer
+			}
+			out = utf8.AppendRune(out, r)
+			j += size
+		default:
+			if j+1 == len(b) {
+				return "", errIncomplete
+			}
+			esc := b[j+1]
+			j += 2
+			switch esc {
+			case '"', '\\', '/':
+				out = append(out, esc)
+			case 'b':
+				out = append(out, '\b')
+			case 'f':
+				out = append(out, '\f')
+			case 'n':
+				out = append(out, '\n')
+			case 'r':
+				out = append(out, '\r')
+			case 't':
+				out = append(out, '\t')
+			case 'u':
+				r, err := p.hex4(j)
+				if err != nil {
+					return "", err
+				}
+				j += 4
+				if utf16.IsSurrogate(r) {
+					// A pair only if another \uXXXX follows that completes
+					// it; otherwise U+FFFD and the next escape stands alone.
+					if len(b)-j < 6 && p.couldBeEscape(b[j:]) {
+						return "", errIncomplete
+					}
+					r2 := rune(-1)
+					if len(b)-j >= 6 && b[j] == '\\' && b[j+1] == 'u' {
+						if v, err := p.hex4(j + 2); err == nil {
+							r2 = v
+						}
+					}
+					if d := utf16.DecodeRune(r, r2); d != utf8.RuneError {
+						r = d
+						j += 6
+					} else {
+						r = utf8.RuneError
+					}
+				}
+				out = utf8.AppendRune(out, r)
+			default:
+				p.i = j - 1
+				return "", p.unexpected("in string escape code")
+			}
+		}
+	}
+	return "", errIncomplete
+}
+
+// couldBeEscape reports whether b (shorter than six bytes, at the end of
+// the buffer) may be the start of a \uXXXX escape.
+func (p *jsonParser) couldBeEscape(b []byte) bool {
+	const pat = `\u`
+	for k := 0; k < len(b); k++ {
+		if k < 2 {
+			if b[k] != pat[k] {
+				return false
+			}
+		} else if unhex(b[k]) < 0 {
+			return false
+		}
+	}
+	return true
+}
+
+func unhex(c byte) rune {
+	switch {
+	case c >= '0' && c <= '9':
+		return rune(c - '0')
+	case c >= 'a' && c <= 'f':
+		return rune(c - 'a' + 10)
+	case c >= 'A' && c <= 'F':
+		return rune(c - 'A' + 10)
+	}
+	return -1
+}
+
+// hex4 reads the four hex digits of a \u escape at b[j:].
+func (p *jsonParser) hex4(j int) (rune, error) {
+	var r rune
+	for k := j; k < j+4; k++ {
+		if k >= len(p.b) {
+			return 0, errIncomplete
+		}
+		h := unhex(p.b[k])
+		if h < 0 {
+			p.i = k
+			return 0, p.unexpected("in \\u hexadecimal character escape")
+		}
+		r = r<<4 | h
+	}
+	return r, nil
+}

@@ -1,0 +1,230 @@
+package protocol
+
+import (
+	"math"
+	"math/big"
+	"unsafe"
+)
+
+// Chunk sizes of valueAlloc. A value a handler keeps alive keeps its
+// chunks alive, and with them the values of the other messages decoded
+// into the same chunks. So the first chunks after each read are small and
+// only the later ones of a large batch grow, up to maxChunkScale times the
+// smallest: a message that came alone in its read shares chunks with
+// few others, however long a handler keeps it.
+const (
+	strChunk      = 256 // string bytes in the smallest chunk
+	strDirect     = 256 // longer strings get their own allocation
+	valueChunk    = 8   // []any slots or boxes in the smallest chunk
+	slabDirect    = 16  // longer arrays get their own allocation
+	maxChunkScale = 8
+)
+
+// valueAlloc hands out the strings and []any slices of decoded messages,
+// and the boxes that put strings, slices and numbers into an any, from
+// shared chunks, so that a batch of small messages costs a few allocations
+// instead of one per value. Chunks are append-only: a string, slice or box,
+// once handed out, is never written again (slices are capped, so appending
+// to one reallocates).
+type valueAlloc struct {
+	scale int // the next chunk is scale times the smallest
+	str   []byte
+	slab  []any
+
+	strs   []string
+	arrs   [][]any
+	floats []float64
+	ints   []int64
+}
+
+// newRead makes the next chunks small again.
+func (a *valueAlloc) newRead() { a.scale = 1 }
+
+// chunkSize returns the size of a new chunk and grows the next one.
+func (a *valueAlloc) chunkSize(smallest int) int {
+	n := smallest * max(a.scale, 1)
+	a.scale = min(2*max(a.scale, 1), maxChunkScale)
+	return n
+}
+
+// string returns b as a string backed by the current chunk.
+func (a *valueAlloc) string(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	if len(b) > strDirect {
+		return string(b)
+	}
+	if cap(a.str)-len(a.str) < len(b) {
+		a.str = make([]byte, 0, max(a.chunkSize(strChunk), len(b)))
+	}
+	off := len(a.str)
+	a.str = append(a.str, b...)
+	return unsafe.String(&a.str[off], len(b))
+}
+
+// array returns a []any of length and capacity n.
+func (a *valueAlloc) array(n int) []any {
+	if n == 0 {
+		return []any{}
+	}
+	if n > slabDirect {
+		return make([]any, n)
+	}
+	if cap(a.slab)-len(a.slab) < n {
+		a.slab = make([]any, 0, max(a.chunkSize(valueChunk), n))
+	}
+	off := len(a.slab)
+	a.slab = a.slab[:off+n]
+	return a.slab[off : off+n : off+n]
+}
+
+// emptyArray is the boxed empty array every decoded [] shares: converting
+// a slice to any allocates, and a slice of capacity 0 cannot be written
+// through, so sharing it is safe.
+var emptyArray any = []any{}
+
+// pushValue appends v to a scratch stack, doubling its capacity (append
+// grows large slices by only a quarter, which for a huge array allocates
+// several times its final size).
+func pushValue(s []any, v any) []any {
+	if len(s) == cap(s) {
+		ns := make([]any, len(s), max(64, 2*cap(s)))
+		copy(ns, s)
+		s = ns
+	}
+	return append(s, v)
+}
+
+// popArray moves stack[base:] into a new array (if err is nil) and cuts
+// the stack back to base, dropping its references.
+func (a *valueAlloc) popArray(stack *[]any, base int, err error) ([]any, error) {
+	var arr []any
+	if err == nil {
+		arr = a.array(len(*stack) - base)
+		copy(arr, (*stack)[base:])
+	}
+	clear((*stack)[base:])
+	*stack = (*stack)[:base]
+	return arr, err
+}
+
+// Scratch buffers larger than these are dropped after the message that
+// grew them, so one huge message does not pin memory for the connection's
+// lifetime.
+const (
+	maxKeptStack = 4096
+	maxKeptTmp   = 64 << 10
+)
+
+func trimScratch(stack []any, tmp []byte) ([]any, []byte) {
+	if cap(stack) > maxKeptStack {
+		stack = nil
+	}
+	if cap(tmp) > maxKeptTmp {
+		tmp = nil
+	}
+	return stack, tmp
+}
+
+// allocMark is a valueAlloc as it was.
+type allocMark valueAlloc
+
+func (a *valueAlloc) mark() allocMark { return allocMark(*a) }
+
+// rollback returns what was handed out since m, which nothing may refer
+// to any more (the values of a frame whose parse ran out of bytes).
+func (a *valueAlloc) rollback(m allocMark) {
+	// drop references into the abandoned values
+	clear(m.slab[len(m.slab):cap(m.slab)])
+	clear(m.strs[len(m.strs):cap(m.strs)])
+	clear(m.arrs[len(m.arrs):cap(m.arrs)])
+	*a = valueAlloc(m)
+}
+
+// Boxing: converting a string, slice, or a number outside the small-int
+// table to any makes Go allocate a copy of the value, one allocation per
+// value. The box functions instead put the value into a chunk of its type
+// and build the interface value (type word, pointer to the value) the way
+// the runtime does; interior pointers keep the chunk alive, and a box is
+// never written after it is handed out, which is all an interface needs.
+
+// eface is the layout of an any.
+type eface struct {
+	typ, data unsafe.Pointer
+}
+
+func typeWord(v any) unsafe.Pointer { return (*eface)(unsafe.Pointer(&v)).typ }
+
+var (
+	stringType = typeWord("")
+	arrayType  = typeWord([]any(nil))
+	floatType  = typeWord(float64(0))
+	intType    = typeWord(int64(0))
+)
+
+func boxIn[T any](a *valueAlloc, chunk *[]T, typ unsafe.Pointer, v T) any {
+	if len(*chunk) == cap(*chunk) {
+		*chunk = make([]T, 0, a.chunkSize(valueChunk))
+	}
+	*chunk = append(*chunk, v)
+	return *(*any)(unsafe.Pointer(&eface{typ, unsafe.Pointer(&(*chunk)[len(*chunk)-1])}))
+}
+
+func (a *valueAlloc) boxString(s string) any {
+	if s == "" {
+		return ""
+	}
+	return boxIn(a, &a.strs, stringType, s)
+}
+
+func (a *valueAlloc) boxArray(x []any) any {
+	if len(x) == 0 {
+		return emptyArray
+	}
+	return boxIn(a, &a.arrs, arrayType, x)
+}
+
+func (a *valueAlloc) boxFloat(f float64) any { return boxIn(a, &a.floats, floatType, f) }
+
+func (a *valueAlloc) boxInt(i int64) any {
+	if i >= smallIntMin && i <= smallIntMax {
+		return smallInts[i-smallIntMin]
+	}
+	return boxIn(a, &a.ints, intType, i)
+}
+
+// boxUint applies the value model to an unsigned integer: int64 when it
+// fits, uint64 above.
+func (a *valueAlloc) boxUint(u uint64) any {
+	if u <= math.MaxInt64 {
+		return a.boxInt(int64(u))
+	}
+	return u
+}
+
+// Pre-boxed small integers: converting an int64 to any allocates unless
+// the value is in this table.
+const (
+	smallIntMin = -256
+	smallIntMax = 1023
+)
+
+var smallInts = func() (t [smallIntMax - smallIntMin + 1]any) {
+	for i := range t {
+		t[i] = int64(i + smallIntMin)
+	}
+	return t
+}()
+
+// bignumFloat is the value of a CBOR bignum (tags 2 and 3), rounded to
+// float64 as the value model holds no big integers.
+func bignumFloat(b []byte, negative bool) float64 {
+	bi := new(big.Int).SetBytes(b)
+	if negative {
+		bi.Add(bi, big.NewInt(1))
+		bi.Neg(bi)
+	}
+	f, _ := new(big.Float).SetInt(bi).Float64()
+	return f
+}
