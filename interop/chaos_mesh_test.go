@@ -86,7 +86,12 @@ type perlMasterState struct {
 	master   string // the current master
 	monLost  bool   // the master monitor was lost (a direct failover happened)
 	orphaned bool   // monLost and then the master went down: the bug hit
-	lastDown string // the node of the previous line's "X is down", if any
+	// globalBroken: Global.pm died with "Use of each() on hash after
+	// insertion" (fatal under common::sense) while updating the database
+	// of a node that went or came (g_clr/g_set); that update is left half
+	// done and the node's view of the global database stays wrong.
+	globalBroken bool
+	lastDown     string // the node of the previous line's "X is down", if any
 }
 
 // line takes one stderr line of a Perl node; it reports whether the node
@@ -137,6 +142,7 @@ type chaosStats struct {
 	childErrors            []string
 	reasons                map[string]int // "side: first word of the reason" -> monitors fired
 	perlOrphaned           int            // Perl nodes hit by the master monitor bug
+	perlGlobalBroken       int            // Perl nodes whose Global.pm died mid-update
 	perlRestarted          int            // of them, restarted after the chaos
 }
 
@@ -322,6 +328,12 @@ func (m *chaosMesh) readStderr(in *chaosInst, r io.Reader) {
 			in.stderr = in.stderr[1:]
 		}
 		in.stderr = append(in.stderr, line)
+		if in.node.perl && strings.Contains(line, "Use of each() on hash after insertion") && !in.perl.globalBroken {
+			in.perl.globalBroken = true
+			m.stats.perlGlobalBroken++
+			m.t.Logf("%s: %s: Global.pm died in the middle of a database update (AnyEvent::MP 2.02: each() on a hash it inserts into)",
+				m.since(time.Now()), in)
+		}
 		if in.node.perl && in.perl.line(line) {
 			m.stats.perlOrphaned++
 			m.t.Logf("%s: %s lost its master %s after a direct failover: AnyEvent::MP 2.02 master monitor bug (see perlMasterState)",
