@@ -180,13 +180,13 @@ func sortedStreamKeys(m map[string]*chaosStream) []string {
 	return keys
 }
 
-func (c *chaosChild) recv(_ *node.Port, args []any) {
+func (c *chaosChild) recv(self *node.Port, args []any) {
 	if len(args) != 3 || args[0] != "m" {
 		return
 	}
 	s, _ := args[1].(string)
 	if !strings.Contains(s, "#") {
-		c.out.emit("ev", "error", "error", fmt.Sprintf("inbox got a message whose sender port is not a port ID: %#v", args))
+		c.out.emit("ev", "error", "error", fmt.Sprintf("inbox got a message from node %s whose sender port is not a port ID: %#v", self.SrcNode(), args))
 		return
 	}
 	if c.watch[s] == nil {
