@@ -242,7 +242,7 @@ func TestSRVSeedFromLibrary(t *testing.T) {
 	}
 	defer g.Close()
 	waitUp(t, g, "gap_srvseed")
-	if _, err := g.DbSet("gap_srv", "from_go", nil); err != nil {
+	if _, err := g.DBSet("gap_srv", "from_go", nil); err != nil {
 		t.Fatal(err)
 	}
 	ctx := timeout(t, 10*time.Second)

@@ -110,10 +110,10 @@ func chaosChildMain() error {
 
 func (c *chaosChild) setup() {
 	c.inbox = c.n.NewPort(c.recv).ID()
-	if _, err := c.n.DbReg(c.family, c.inbox, nil); err != nil {
+	if _, err := c.n.DBReg(c.family, c.inbox, nil); err != nil {
 		c.out.emit("ev", "error", "error", err.Error())
 	}
-	c.n.DbMon(c.family, c.dbView)
+	c.n.DBMon(c.family, c.dbView)
 	c.n.AfterFunc(c.interval, c.tick)
 	c.out.emit("ev", "ready", "node", c.n.ID(), "inbox", c.inbox)
 }

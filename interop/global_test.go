@@ -55,7 +55,7 @@ func (v views) waitKeys(t *testing.T, start time.Time, d time.Duration, want []s
 
 // checkDelta checks that the monitor call that brought every view to its
 // present state reported exactly this change (Perl's db_mon arguments
-// \@added, \@changed, \@deleted; DbMonFunc's added, changed, deleted).
+// \@added, \@changed, \@deleted; DBMonFunc's added, changed, deleted).
 func (v views) checkDelta(t *testing.T, added, deleted []string, what string) {
 	t.Helper()
 	want := [3][]string{added, nil, deleted}
@@ -90,7 +90,7 @@ func perlValue(t *testing.T, w *perlWatch, key string) string {
 }
 
 // registrationChecks runs the common part of every mesh test: a port
-// registered with DbReg on goReg and one registered with db_reg on
+// registered with DBReg on goReg and one registered with db_reg on
 // perlReg are seen by every view within visibleWithin, with their values;
 // the two ports exchange messages; each registration disappears from
 // every view when its port is killed.
@@ -100,12 +100,12 @@ func registrationChecks(t *testing.T, family string, goReg *node.Node, perlReg *
 	gin := newGoInbox(goReg)
 	gp := gin.port.ID()
 	start := time.Now()
-	if _, err := goReg.DbReg(family, gp, "go-value"); err != nil {
+	if _, err := goReg.DBReg(family, gp, "go-value"); err != nil {
 		t.Fatal(err)
 	}
-	v.waitKeys(t, start, visibleWithin, []string{gp}, "Go DbReg")
-	v.checkDelta(t, []string{gp}, nil, "Go DbReg")
-	t.Logf("Go DbReg seen everywhere after %v", time.Since(start).Round(time.Millisecond))
+	v.waitKeys(t, start, visibleWithin, []string{gp}, "Go DBReg")
+	v.checkDelta(t, []string{gp}, nil, "Go DBReg")
+	t.Logf("Go DBReg seen everywhere after %v", time.Since(start).Round(time.Millisecond))
 	for _, w := range v.perls {
 		if got := perlValue(t, w, gp); got != `"go-value"` {
 			t.Errorf("Perl %s sees %s = %s, want \"go-value\"", w.a.Name, gp, got)
@@ -122,10 +122,10 @@ func registrationChecks(t *testing.T, family string, goReg *node.Node, perlReg *
 	for _, w := range v.gos {
 		st, _ := w.snapshot()
 		if got := meshJSON(t, st[pp]); got != `{"n":1,"s":"perl"}` {
-			t.Errorf("Go DbMon sees %s = %s, want {\"n\":1,\"s\":\"perl\"}", pp, got)
+			t.Errorf("Go DBMon sees %s = %s, want {\"n\":1,\"s\":\"perl\"}", pp, got)
 		}
 		if got := meshJSON(t, st[gp]); got != `"go-value"` {
-			t.Errorf("Go DbMon sees %s = %s, want \"go-value\"", gp, got)
+			t.Errorf("Go DBMon sees %s = %s, want \"go-value\"", gp, got)
 		}
 	}
 
@@ -157,7 +157,7 @@ func registrationChecks(t *testing.T, family string, goReg *node.Node, perlReg *
 func registerBoth(t *testing.T, family string, goReg *node.Node, perlReg *meshAgent, v views) (gp, pp string) {
 	t.Helper()
 	gp = goReg.NewPort(func(*node.Port, []any) {}).ID()
-	if _, err := goReg.DbReg(family, gp, nil); err != nil {
+	if _, err := goReg.DBReg(family, gp, nil); err != nil {
 		t.Fatal(err)
 	}
 	pp = perlReg.newPort("reg2")
@@ -168,7 +168,7 @@ func registerBoth(t *testing.T, family string, goReg *node.Node, perlReg *meshAg
 
 // TestGlobalPerlSeed: a Perl seed (global because its own address is its
 // seed) with a Go node and a Perl node bound to it. Registrations made on
-// either side reach db_mon/DbMon on both sides within a second and vanish
+// either side reach db_mon/DBMon on both sides within a second and vanish
 // when the port is killed, when the Perl process is killed and when the
 // Go node is closed.
 func TestGlobalPerlSeed(t *testing.T) {
@@ -274,7 +274,7 @@ func TestGlobalMixedSeeds(t *testing.T) {
 
 	// the seeds' own registrations, and one more of each non-seed node
 	gsp := gseed.NewPort(func(*node.Port, []any) {}).ID()
-	if _, err := gseed.DbReg(family, gsp, nil); err != nil {
+	if _, err := gseed.DBReg(family, gsp, nil); err != nil {
 		t.Fatal(err)
 	}
 	psp := pseed.newPort("seedreg")
@@ -343,7 +343,7 @@ func TestGlobalFailover(t *testing.T) {
 		xports := map[string]*node.Port{}
 		xReg := func(name string) string {
 			p := x.NewPort(func(*node.Port, []any) {})
-			if _, err := x.DbReg(family, p.ID(), name); err != nil {
+			if _, err := x.DBReg(family, p.ID(), name); err != nil {
 				t.Fatal(err)
 			}
 			xports[p.ID()] = p
@@ -418,7 +418,7 @@ func TestGlobalFailover(t *testing.T) {
 			xSees: func(ctx context.Context, want []string, what string) { xw.waitKeys(ctx, want, what) },
 			obsReg: func() string {
 				p := obs.NewPort(func(*node.Port, []any) {})
-				if _, err := obs.DbReg(family, p.ID(), nil); err != nil {
+				if _, err := obs.DBReg(family, p.ID(), nil); err != nil {
 					t.Fatal(err)
 				}
 				return p.ID()
@@ -481,14 +481,14 @@ func dbQueries(t *testing.T, framings []string) {
 		want = append(want, k)
 	}
 	for k, v := range goVals {
-		if _, err := g.DbSet(family, k, v); err != nil {
+		if _, err := g.DBSet(family, k, v); err != nil {
 			t.Fatal(err)
 		}
 		want = append(want, k)
 	}
-	// one key of each side is deleted again (db_del, DbDel)
+	// one key of each side is deleted again (db_del, DBDel)
 	p.do(map[string]any{"op": "db_del", "family": family, "keys": []string{"p_gone"}})
-	g.DbDel(family, "g_gone")
+	g.DBDel(family, "g_gone")
 	want = slices.DeleteFunc(want, func(k string) bool { return strings.HasSuffix(k, "_gone") })
 	reg := p.newPort("reg")
 	p.do(map[string]any{"op": "db_reg", "family": family, "port": reg})
@@ -525,15 +525,15 @@ func dbQueries(t *testing.T, framings []string) {
 		return r
 	}
 	goAsk := func(n *node.Node, fam string) answers {
-		f, err := n.DbFamily(ctx, fam)
+		f, err := n.DBFamily(ctx, fam)
 		if err != nil {
 			t.Fatal(err)
 		}
-		keys, err := n.DbKeys(ctx, fam)
+		keys, err := n.DBKeys(ctx, fam)
 		if err != nil {
 			t.Fatal(err)
 		}
-		vals, err := n.DbValues(ctx, fam)
+		vals, err := n.DBValues(ctx, fam)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -552,7 +552,7 @@ func dbQueries(t *testing.T, framings []string) {
 	}
 
 	// what Perl set arrives in Go as the types of protocol.Message's model
-	f, err := g.DbFamily(ctx, family)
+	f, err := g.DBFamily(ctx, family)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -561,16 +561,16 @@ func dbQueries(t *testing.T, framings []string) {
 		"p_list": "[]interface {}", "p_hash": "map[string]interface {}", "p_null": "<nil>",
 	} {
 		if got := fmt.Sprintf("%T", f[k]); got != want {
-			t.Errorf("Go DbFamily: %s is a %s (%#v), want a %s", k, got, f[k], want)
+			t.Errorf("Go DBFamily: %s is a %s (%#v), want a %s", k, got, f[k], want)
 		}
 	}
 	if h, _ := f["p_hash"].(map[string]any); h != nil {
 		if c, _ := h["c"].(map[string]any); c == nil || c["d"] != true || c["e"] != false {
-			t.Errorf("Go DbFamily: p_hash.c = %#v, want map[d:true e:false]", h["c"])
+			t.Errorf("Go DBFamily: p_hash.c = %#v, want map[d:true e:false]", h["c"])
 		}
 	}
 	if f["p_utf8"] != "grüße ☃" {
-		t.Errorf("Go DbFamily: p_utf8 = %q, want %q", f["p_utf8"], "grüße ☃")
+		t.Errorf("Go DBFamily: p_utf8 = %q, want %q", f["p_utf8"], "grüße ☃")
 	}
 
 	for _, fam := range []string{family, empty} {

@@ -47,6 +47,16 @@ var perlCheck struct {
 // returns the path of the perl binary.
 func RequirePerl(tb testing.TB) string {
 	tb.Helper()
+	perl, skip := FindPerl()
+	if skip != "" {
+		tb.Skip(skip)
+	}
+	return perl
+}
+
+// FindPerl looks for Perl AnyEvent::MP 2.02 once per process. It returns
+// the path of perl, or in skip why it cannot be used (and what to install).
+func FindPerl() (perl, skip string) {
 	perlCheck.once.Do(func() {
 		perl, err := exec.LookPath("perl")
 		if err != nil {
@@ -67,10 +77,7 @@ func RequirePerl(tb testing.TB) string {
 				perlCheck.version, WantVersion, WantVersion)
 		}
 	})
-	if perlCheck.skip != "" {
-		tb.Skip(perlCheck.skip)
-	}
-	return perlCheck.perl
+	return perlCheck.perl, perlCheck.skip
 }
 
 // RequireAemp skips tb unless Perl AnyEvent::MP 2.02 and its `aemp`
@@ -175,6 +182,19 @@ func NewHome(tb testing.TB, spec *Spec) *Home {
 	tb.Helper()
 	dir := tb.TempDir()
 	h := &Home{Dir: dir, RC: filepath.Join(dir, "rc.json")}
+	b, err := spec.RCFile()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := os.WriteFile(h.RC, b, 0o600); err != nil {
+		tb.Fatal(err)
+	}
+	return h
+}
+
+// RCFile returns the text of the rc file for spec (Addr and Profile must
+// be set): one profile, and the global secret and cert.
+func (spec *Spec) RCFile() ([]byte, error) {
 	prof := map[string]any{
 		"nodeid": spec.NodeID,
 		"binds":  []string{spec.Addr},
@@ -202,12 +222,9 @@ func NewHome(tb testing.TB, spec *Spec) *Home {
 	}
 	b, err := json.MarshalIndent(rc, "", "   ")
 	if err != nil {
-		tb.Fatal(err)
+		return nil, err
 	}
-	if err := os.WriteFile(h.RC, append(b, '\n'), 0o600); err != nil {
-		tb.Fatal(err)
-	}
-	return h
+	return append(b, '\n'), nil
 }
 
 // Env returns the environment for Perl programs using this home: the

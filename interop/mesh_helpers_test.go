@@ -179,7 +179,7 @@ func (w *perlWatch) waitContains(ctx context.Context, key, what string) Event {
 	return w.last
 }
 
-// goWatch is a DbMon on a Go node; it keeps a copy of the latest state.
+// goWatch is a DBMon on a Go node; it keeps a copy of the latest state.
 type goWatch struct {
 	family string
 	guard  *node.Guard
@@ -190,11 +190,11 @@ type goWatch struct {
 	change chan struct{}
 }
 
-// goMon starts DbMon on n and waits for its first call.
+// goMon starts DBMon on n and waits for its first call.
 func goMon(t testing.TB, n *node.Node, family string) *goWatch {
 	t.Helper()
 	w := &goWatch{family: family, change: make(chan struct{})}
-	w.guard = n.DbMon(family, func(db map[string]any, added, changed, deleted []string) {
+	w.guard = n.DBMon(family, func(db map[string]any, added, changed, deleted []string) {
 		cp := make(map[string]any, len(db))
 		for k, v := range db {
 			cp[k] = v
@@ -209,7 +209,7 @@ func goMon(t testing.TB, n *node.Node, family string) *goWatch {
 	})
 	t.Cleanup(w.guard.Stop)
 	if err := w.wait(timeout(t, 10*time.Second), func(map[string]any) bool { return true }); err != nil {
-		t.Fatalf("Go node %s: no first DbMon call for %s: %v", n.ID(), family, err)
+		t.Fatalf("Go node %s: no first DBMon call for %s: %v", n.ID(), family, err)
 	}
 	return w
 }
@@ -261,7 +261,7 @@ func (w *goWatch) waitKeys(t testing.TB, ctx context.Context, want []string, wha
 	})
 	st, keys := w.snapshot()
 	if err != nil {
-		t.Fatalf("%s: Go DbMon %s: keys %v, want %v (%v)", what, w.family, keys, want, err)
+		t.Fatalf("%s: Go DBMon %s: keys %v, want %v (%v)", what, w.family, keys, want, err)
 	}
 	return st
 }
@@ -512,16 +512,6 @@ func (p *tutProc) kill() {
 	default:
 	}
 	syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
-}
-
-// waitExit waits for the program to end.
-func (p *tutProc) waitExit(ctx context.Context) {
-	p.t.Helper()
-	select {
-	case <-p.done:
-	case <-ctx.Done():
-		p.t.Fatalf("%s did not exit", p.name)
-	}
 }
 
 // tutHome writes the rc file every tutorial program of one mesh reads:

@@ -219,7 +219,7 @@ func TestGlobalServiceByConfiguration(t *testing.T) {
 	if got, want := s1.msg(ctx, "inbox"), `["hello","ops_s2"]`; got != want {
 		t.Errorf("s1's inbox got %s, want %s", got, want)
 	}
-	keys, err := g.DbKeys(ctx, family)
+	keys, err := g.DBKeys(ctx, family)
 	if err != nil || !reflect.DeepEqual(keys, []string{box}) {
 		t.Errorf("the Go global's database: %q %v", keys, err)
 	}

@@ -254,7 +254,7 @@ func tutChatPerlServer(t *testing.T, m *tutMesh) {
 	clients[0].p.waitLine(ctx, 0, "carol (joins)")
 	chatRound(t, clients, "round 1")
 
-	server = restartServer(t, server, start, clients)
+	restartServer(t, server, start, clients) // the new server is stopped at cleanup
 	chatRound(t, clients, "after the restart")
 
 	// a client goes away: the others see it quit

@@ -49,6 +49,7 @@ func (w *lockedBuffer) String() string {
 // 1 s) instead of spinning, logs once for the burst, and accepts again
 // when descriptors are back.
 func TestAcceptBacksOffWhenOutOfDescriptors(t *testing.T) {
+	onTCP(t)
 	var logs lockedBuffer
 	n := testNode(t, Config{NodeID: "n", Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

@@ -26,13 +26,34 @@ func (e *PortDiedError) Error() string {
 // context's deadline (it also matches context.DeadlineExceeded).
 var ErrTimeout = errors.New("aemp: call timed out")
 
-// CalFunc is Perl's cal: it sends msg to port with a temporary reply port
-// appended and calls cb with the reply. With a timeout, cb is called with
-// nil when none arrived in time; without one (timeout 0) the target port
-// is monitored instead and cb gets nil when it dies. cb runs on the
-// dispatch goroutine. The reply port's ID is returned.
-func (n *Node) CalFunc(port string, msg []any, cb func(reply []any), timeout time.Duration) (string, error) {
-	return n.calFunc(port, msg, func(reply, _ []any) { cb(reply) }, timeout)
+// CalFunc is Cal for handlers, which must not block (Perl's cal with a
+// callback): it sends msg to port with a temporary reply port appended and
+// calls cb on the dispatch goroutine with the reply, or with the error Cal
+// would return. With a timeout (> 0) that error matches ErrTimeout when no
+// reply arrived in time; with timeout 0 the target port is monitored
+// instead, as Perl's cal without a timeout does, and cb gets a
+// *PortDiedError when it dies. The reply port's ID is returned.
+//
+// The arguments follow Cal's order: the timeout stands where Cal takes its
+// context (a handler has no context to give), then the port, then the
+// callback, and the message last so that it can be variadic.
+func (n *Node) CalFunc(timeout time.Duration, port string, cb func(reply []any, err error), msg ...any) (string, error) {
+	return n.calFunc(port, msg, func(reply, died []any) {
+		if reply != nil {
+			cb(reply, nil)
+			return
+		}
+		cb(nil, calError(port, died, timeout))
+	}, timeout)
+}
+
+// calError is the error of a call to port that got no reply: died is
+// ["timeout"] when the timer fired, else the target port's death reason.
+func calError(port string, died []any, timeout time.Duration) error {
+	if len(died) == 1 && died[0] == "timeout" && timeout > 0 {
+		return fmt.Errorf("%w: no reply from %s (%w)", ErrTimeout, port, context.DeadlineExceeded)
+	}
+	return &PortDiedError{Port: port, Reason: died}
 }
 
 // calFunc is CalFunc with the death reason passed on.
@@ -123,10 +144,7 @@ func (n *Node) Cal(ctx context.Context, port string, msg ...any) ([]any, error) 
 		if r.reply != nil {
 			return r.reply, nil
 		}
-		if len(r.died) == 1 && r.died[0] == "timeout" && timeout > 0 {
-			return nil, fmt.Errorf("%w: no reply from %s (%w)", ErrTimeout, port, context.DeadlineExceeded)
-		}
-		return nil, &PortDiedError{Port: port, Reason: r.died}
+		return nil, calError(port, r.died, timeout)
 	case <-n.ctx.Done():
 		return nil, fmt.Errorf("%w while waiting for a reply from %s", ErrClosed, port)
 	case <-ctx.Done():
@@ -138,12 +156,16 @@ func (n *Node) Cal(ctx context.Context, port string, msg ...any) ([]any, error) 
 	}
 }
 
-// After sends msg to port after d (Perl's after).
-func (n *Node) After(d time.Duration, port string, msg ...any) {
-	time.AfterFunc(d, func() { n.Snd(port, msg...) })
+// After sends msg to port after d (Perl's after). Stopping the returned
+// Timer before then cancels the send. After Close it does nothing and
+// returns a stopped Timer.
+func (n *Node) After(d time.Duration, port string, msg ...any) *Timer {
+	return n.newTimer(d, func(f func()) { f() }, func() { n.Snd(port, msg...) })
 }
 
-// AfterFunc runs f on the dispatch goroutine after d.
-func (n *Node) AfterFunc(d time.Duration, f func()) {
-	time.AfterFunc(d, func() { n.loop.post(item{fn: f}) })
+// AfterFunc runs f on the dispatch goroutine after d. Stopping the
+// returned Timer before f started cancels it. After Close it does nothing
+// and returns a stopped Timer.
+func (n *Node) AfterFunc(d time.Duration, f func()) *Timer {
+	return n.newTimer(d, func(f func()) { n.loop.post(item{fn: f}) }, f)
 }

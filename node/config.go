@@ -40,6 +40,9 @@ type Config struct {
 	// SeedSource, when set, is asked for further seed addresses every time
 	// the node retries its seeds (e.g. DNS SRV records, re-resolved).
 	SeedSource func() []string
+	// Transport dials and listens (see Transport); default TCPTransport.
+	// Tests run meshes in memory: nodes given one NewMemTransport.
+	Transport Transport
 
 	MonitorTimeout  time.Duration // default 30s: handshake timeout, retry cap
 	ConnectInterval time.Duration // default 2s: give up connecting after this
@@ -87,7 +90,12 @@ type Config struct {
 
 	Logger *slog.Logger // default slog.Default()
 	// Trace, when set, receives Perl-style "SND node <- [...]" and
-	// "RCV node -> [...]" lines (PERL_ANYEVENT_MP_TRACE=1).
+	// "RCV node -> [...]" lines (PERL_ANYEVENT_MP_TRACE=1). Senders and
+	// connection readers trace from their own goroutines; the node
+	// serialises the writes (one Write per line, never two at once), so
+	// the writer needs no locking. Each Write runs on the sending or
+	// receiving goroutine, so a slow writer slows messaging: give it a
+	// buffer or a file, not something that waits on the network.
 	Trace io.Writer
 
 	// Added for issue 11 (operating a mixed mesh):
@@ -138,6 +146,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.LogCatcherQueue <= 0 {
 		c.LogCatcherQueue = DefaultLogCatcherQueue
+	}
+	if c.Transport == nil {
+		c.Transport = TCPTransport{}
 	}
 	if len(c.Framings) == 0 {
 		c.Framings = protocol.DefaultFramings()

@@ -32,7 +32,7 @@ type conn struct {
 	r      *remote
 	s      *protocol.Session
 	encode func([]byte, protocol.Message) ([]byte, error)
-	raw    syscall.RawConn // for non-blocking inline writes; nil with TLS
+	raw    syscall.RawConn // for non-blocking inline writes; nil unless a stdSocket (transport.go)
 
 	lastLife   atomic.Int64 // monotime of the last sign of life: bytes read, or a write the peer's reading let go on
 	readerBusy atomic.Bool  // the reader waits for or runs our own loop's items, not the peer's doing
@@ -77,8 +77,8 @@ func (n *Node) attach(s *protocol.Session) (*conn, error) {
 	enc, _ := protocol.Appender(s.SendFraming) // negotiated from our own list
 	c := &conn{n: n, s: s, encode: enc, wake: make(chan struct{}, 1), done: make(chan struct{}),
 		room: make(chan struct{}, 1), buf: make([]byte, 0, chunkSize)}
-	if sc, ok := s.Conn.(syscall.Conn); ok && !s.TLS && inlineWrites {
-		c.raw, _ = sc.SyscallConn()
+	if inlineWrites {
+		c.raw = inlineRawConn(s.Conn) // nil with TLS, in memory, for a Transport's own conn types
 	}
 	c.cond = sync.NewCond(&c.mu)
 	c.lastLife.Store(monotime())
@@ -264,7 +264,7 @@ func (c *conn) write(out [][]byte) error {
 	for len(bufs) > 0 {
 		start := time.Now()
 		c.s.Conn.SetWriteDeadline(start.Add(stall))
-		n, err := bufs.WriteTo(c.s.Conn)
+		n, err := bufs.WriteTo(c.writer())
 		c.r.stats.wrote(n)
 		if n > 0 && time.Since(start) >= writeWaitIsLife {
 			c.lastLife.Store(monotime())
@@ -347,7 +347,7 @@ func oversizeError(err error, limit int) error {
 
 func (c *conn) readLoop() {
 	defer c.n.wg.Done()
-	dec, err := newConnDecoder(c.s.RecvFraming, recvClock{c, c.r.stats.countIn(c.s.Reader)}, c.n.cfg.MaxMessageSize)
+	dec, err := newConnDecoder(c.s.RecvFraming, recvClock{c, c.r.stats.countIn(c.recvReader())}, c.n.cfg.MaxMessageSize)
 	if err != nil {
 		c.fail(err)
 		return

@@ -25,10 +25,10 @@ type dbMonitor struct {
 	cb func(db map[string]any, added, changed, deleted []string)
 }
 
-// DbMonFunc is the callback of DbMon: the whole family as this node knows
+// DBMonFunc is the callback of DBMon: the whole family as this node knows
 // it, and the keys added, changed and deleted by this change. The map and
 // slices belong to the node: copy what you keep.
-type DbMonFunc func(family map[string]any, added, changed, deleted []string)
+type DBMonFunc func(family map[string]any, added, changed, deleted []string)
 
 var familyRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_:]*$`)
 
@@ -67,9 +67,9 @@ func jsonEq(a, b any) bool {
 	return err1 == nil && err2 == nil && bytes.Equal(ea, eb)
 }
 
-// DbSet sets family/key to value in this node's part of the database and
+// DBSet sets family/key to value in this node's part of the database and
 // returns a guard that deletes it again (Perl's db_set).
-func (n *Node) DbSet(family, key string, value any) (*Guard, error) {
+func (n *Node) DBSet(family, key string, value any) (*Guard, error) {
 	if err := checkFamily(family); err != nil {
 		return nil, err
 	}
@@ -80,11 +80,11 @@ func (n *Node) DbSet(family, key string, value any) (*Guard, error) {
 		return nil, ErrClosed
 	}
 	n.loop.post(item{fn: func() { n.dbSet(family, key, value) }})
-	return newGuard(func() { n.DbDel(family, key) }), nil
+	return newGuard(func() { n.DBDel(family, key) }), nil
 }
 
-// DbDel deletes keys of this node's part of a family (Perl's db_del).
-func (n *Node) DbDel(family string, keys ...string) {
+// DBDel deletes keys of this node's part of a family (Perl's db_del).
+func (n *Node) DBDel(family string, keys ...string) {
 	keys = append([]string(nil), keys...)
 	n.loop.post(item{fn: func() { n.dbDel(family, keys) }})
 }
@@ -126,22 +126,22 @@ func (n *Node) dbDel(family string, keys []string) {
 	}
 }
 
-// DbReg registers a port in a family (value may be nil) and removes it
+// DBReg registers a port in a family (value may be nil) and removes it
 // again when the port dies (Perl's db_reg). The guard deletes the entry;
 // as in Perl it does not stop the monitor.
-func (n *Node) DbReg(family, port string, value any) (*Guard, error) {
+func (n *Node) DBReg(family, port string, value any) (*Guard, error) {
 	if err := checkFamily(family); err != nil {
 		return nil, err
 	}
-	if _, err := n.MonFunc(port, func([]any) { n.DbDel(family, port) }); err != nil {
+	if _, err := n.MonFunc(port, func([]any) { n.DBDel(family, port) }); err != nil {
 		return nil, err
 	}
-	return n.DbSet(family, port, value)
+	return n.DBSet(family, port, value)
 }
 
-// DbFamilyFunc asks the master for a whole family; cb runs on the
+// DBFamilyFunc asks the master for a whole family; cb runs on the
 // dispatch goroutine.
-func (n *Node) DbFamilyFunc(family string, cb func(map[string]any)) {
+func (n *Node) DBFamilyFunc(family string, cb func(map[string]any)) {
 	n.globalCall([]any{"g_db_family", family}, func(args []any) {
 		m, _ := firstArg(args).(map[string]any)
 		if m == nil {
@@ -151,8 +151,8 @@ func (n *Node) DbFamilyFunc(family string, cb func(map[string]any)) {
 	})
 }
 
-// DbKeysFunc asks the master for the keys of a family.
-func (n *Node) DbKeysFunc(family string, cb func([]string)) {
+// DBKeysFunc asks the master for the keys of a family.
+func (n *Node) DBKeysFunc(family string, cb func([]string)) {
 	n.globalCall([]any{"g_db_keys", family}, func(args []any) {
 		l, _ := firstArg(args).([]any)
 		keys := make([]string, 0, len(l))
@@ -164,8 +164,8 @@ func (n *Node) DbKeysFunc(family string, cb func([]string)) {
 	})
 }
 
-// DbValuesFunc asks the master for the values of a family.
-func (n *Node) DbValuesFunc(family string, cb func([]any)) {
+// DBValuesFunc asks the master for the values of a family.
+func (n *Node) DBValuesFunc(family string, cb func([]any)) {
 	n.globalCall([]any{"g_db_values", family}, func(args []any) {
 		l, _ := firstArg(args).([]any)
 		cb(l)
@@ -199,26 +199,26 @@ func wait[T any](n *Node, ctx context.Context, what string, start func(cb func(T
 	}
 }
 
-// DbFamily returns a family as the master knows it. Keys and values are
+// DBFamily returns a family as the master knows it. Keys and values are
 // those of every node's entries, merged.
-func (n *Node) DbFamily(ctx context.Context, family string) (map[string]any, error) {
-	return wait(n, ctx, "db_family "+family, func(cb func(map[string]any)) { n.DbFamilyFunc(family, cb) })
+func (n *Node) DBFamily(ctx context.Context, family string) (map[string]any, error) {
+	return wait(n, ctx, "db_family "+family, func(cb func(map[string]any)) { n.DBFamilyFunc(family, cb) })
 }
 
-// DbKeys returns the keys of a family (in the master's order).
-func (n *Node) DbKeys(ctx context.Context, family string) ([]string, error) {
-	return wait(n, ctx, "db_keys "+family, func(cb func([]string)) { n.DbKeysFunc(family, cb) })
+// DBKeys returns the keys of a family (in the master's order).
+func (n *Node) DBKeys(ctx context.Context, family string) ([]string, error) {
+	return wait(n, ctx, "db_keys "+family, func(cb func([]string)) { n.DBKeysFunc(family, cb) })
 }
 
-// DbValues returns the values of a family.
-func (n *Node) DbValues(ctx context.Context, family string) ([]any, error) {
-	return wait(n, ctx, "db_values "+family, func(cb func([]any)) { n.DbValuesFunc(family, cb) })
+// DBValues returns the values of a family.
+func (n *Node) DBValues(ctx context.Context, family string) ([]any, error) {
+	return wait(n, ctx, "db_values "+family, func(cb func([]any)) { n.DBValuesFunc(family, cb) })
 }
 
-// DbMon monitors a family (Perl's db_mon): cb is called as soon as possible
+// DBMon monitors a family (Perl's db_mon): cb is called as soon as possible
 // with the current contents, even when empty, and then on every change.
 // cb runs on the dispatch goroutine. Stop the guard to end monitoring.
-func (n *Node) DbMon(family string, cb DbMonFunc) *Guard {
+func (n *Node) DBMon(family string, cb DBMonFunc) *Guard {
 	m := &dbMonitor{cb: cb}
 	n.loop.post(item{fn: func() { n.dbMon(family, m) }})
 	return newGuard(func() { n.loop.post(item{fn: func() { n.dbUnmon(family, m) }}) })
@@ -350,17 +350,17 @@ func (n *Node) dbNotify(family string, db map[string]any, added, changed, delete
 // keeps as thin wrappers over the database (Global.pm).
 
 // GrpReg registers port in group (db_reg with no value).
-func (n *Node) GrpReg(group, port string) (*Guard, error) { return n.DbReg(group, port, nil) }
+func (n *Node) GrpReg(group, port string) (*Guard, error) { return n.DBReg(group, port, nil) }
 
 // GrpMon calls cb with the ports of a group and the ports added and
 // removed, on every change.
 func (n *Node) GrpMon(group string, cb func(ports, added, deleted []string)) *Guard {
-	return n.DbMon(group, func(db map[string]any, a, _, d []string) { cb(sortedKeys(db), a, d) })
+	return n.DBMon(group, func(db map[string]any, a, _, d []string) { cb(sortedKeys(db), a, d) })
 }
 
 // GrpGet returns the ports of a group as this node's copy of the global
 // database has them: like Perl's grp_get it only knows anything on a
-// global node (elsewhere use DbKeys or GrpMon). nil means none.
+// global node (elsewhere use DBKeys or GrpMon). nil means none.
 func (n *Node) GrpGet(ctx context.Context, group string) ([]string, error) {
 	return wait(n, ctx, "grp_get "+group, func(cb func([]string)) {
 		n.loop.post(item{fn: func() {

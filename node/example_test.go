@@ -77,7 +77,7 @@ func ExampleNode_MonKill() {
 
 // A seed runs the global service; nodes register ports in database
 // families and monitor them. (Here both are one node, its own seed.)
-func ExampleNode_DbMon() {
+func ExampleNode_DBMon() {
 	l, _ := net.Listen("tcp", "127.0.0.1:0")
 	addr := l.Addr().String()
 	l.Close()
@@ -86,13 +86,13 @@ func ExampleNode_DbMon() {
 	defer seed.Close()
 
 	changes := make(chan string, 10)
-	seed.DbMon("eg_receivers", func(family map[string]any, added, changed, deleted []string) {
+	seed.DBMon("eg_receivers", func(family map[string]any, added, changed, deleted []string) {
 		changes <- fmt.Sprintf("%d receivers, added %d, deleted %d", len(family), len(added), len(deleted))
 	})
 	fmt.Println(<-changes) // the first call comes even when the family is empty
 
 	receiver := seed.NewPort(func(*node.Port, []any) {})
-	seed.DbReg("eg_receivers", receiver.ID(), nil)
+	seed.DBReg("eg_receivers", receiver.ID(), nil)
 	fmt.Println(<-changes)
 	receiver.Kil()
 	fmt.Println(<-changes)
@@ -127,4 +127,37 @@ func ExampleNode_Spawn() {
 	reply, err := client.Cal(ctx, echo, "world")
 	fmt.Println(reply, err)
 	// Output: [hello world] <nil>
+}
+
+// Inside a handler, which must not block, CalFunc replaces Cal: the
+// callback runs on the dispatch goroutine with the reply or with the
+// error Cal would have returned.
+func ExampleNode_CalFunc() {
+	n, _ := node.New(node.Config{NodeID: "example"})
+	defer n.Close()
+
+	adder := n.NewPort(func(self *node.Port, args []any) {
+		a, b := node.Args(args).IntOr(0, 0), node.Args(args).IntOr(1, 0)
+		n.Snd(args[len(args)-1].(string), a+b)
+	})
+	done := make(chan string)
+	front := n.NewPort(func(self *node.Port, args []any) {
+		n.CalFunc(time.Second, adder.ID(), func(reply []any, err error) {
+			done <- fmt.Sprint(reply, err)
+		}, args...)
+	})
+	n.Snd(front.ID(), 2, "40") // Perl sends numbers as strings at times
+
+	fmt.Println(<-done)
+	// Output: [42] <nil>
+}
+
+// AfterFunc's Timer cancels the call if stopped in time.
+func ExampleNode_AfterFunc() {
+	n, _ := node.New(node.Config{NodeID: "example"})
+	defer n.Close()
+
+	t := n.AfterFunc(time.Hour, func() { fmt.Println("too late") })
+	fmt.Println("stopped:", t.Stop())
+	// Output: stopped: true
 }

@@ -35,7 +35,7 @@ func BenchmarkSeedConvergence(b *testing.B) {
 				seed := benchNode(b, "seed", []string{addr}, []string{addr})
 				seen := make(chan struct{})
 				fired := false
-				seed.DbMon("bench", func(db map[string]any, _, _, _ []string) {
+				seed.DBMon("bench", func(db map[string]any, _, _, _ []string) {
 					if len(db) == n && !fired {
 						fired = true
 						close(seen)
@@ -47,7 +47,7 @@ func BenchmarkSeedConvergence(b *testing.B) {
 				for j := range nodes {
 					nodes[j] = benchNode(b, fmt.Sprintf("n%d", j), []string{"127.0.0.1:0"}, []string{addr})
 					p := nodes[j].NewPort(func(*Port, []any) {})
-					nodes[j].DbReg("bench", p.ID(), nil)
+					nodes[j].DBReg("bench", p.ID(), nil)
 				}
 				select {
 				case <-seen:
@@ -80,14 +80,14 @@ func BenchmarkDbMonFanout(b *testing.B) {
 			for j := 0; j < m; j++ {
 				x := benchNode(b, fmt.Sprintf("m%d", j), []string{"127.0.0.1:0"}, []string{addr})
 				defer x.Close()
-				x.DbMon("fan", func(_ map[string]any, added, changed, _ []string) {
+				x.DBMon("fan", func(_ map[string]any, added, changed, _ []string) {
 					for _, k := range append(added, changed...) {
 						got <- k
 					}
 				})
 			}
 			// wait until every monitor is registered and has the family
-			setter.DbSet("fan", "warmup", 0)
+			setter.DBSet("fan", "warmup", 0)
 			for j := 0; j < m; j++ {
 				select {
 				case <-got:
@@ -97,7 +97,7 @@ func BenchmarkDbMonFanout(b *testing.B) {
 			}
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
-				setter.DbSet("fan", "k", i)
+				setter.DBSet("fan", "k", i)
 				for j := 0; j < m; j++ {
 					<-got
 				}

@@ -3,7 +3,6 @@ package node
 import (
 	"context"
 	"fmt"
-	"net"
 	"os"
 	"reflect"
 	"sort"
@@ -12,10 +11,11 @@ import (
 	"time"
 )
 
-// freeAddr returns a loopback address with a port that was free a moment ago.
+// freeAddr returns a loopback address with a port that was free a moment
+// ago on the test's transport.
 func freeAddr(t testing.TB) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	l, err := testTransport(t).Listen("127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,7 +46,7 @@ type familyWatch struct{ ch chan []string }
 
 func watch(n *Node, family string) *familyWatch {
 	w := &familyWatch{ch: make(chan []string, 100)}
-	n.DbMon(family, func(db map[string]any, a, c, d []string) { w.ch <- sortedKeys(db) })
+	n.DBMon(family, func(db map[string]any, a, c, d []string) { w.ch <- sortedKeys(db) })
 	return w
 }
 
@@ -88,24 +88,24 @@ func TestSeedBecomesGlobalAndServesDatabase(t *testing.T) {
 	wb.wait(t) // first call with the empty family
 
 	p := a.NewPort(func(*Port, []any) {})
-	if _, err := a.DbReg("eg_receivers", p.ID(), "a-value"); err != nil {
+	if _, err := a.DBReg("eg_receivers", p.ID(), "a-value"); err != nil {
 		t.Fatal(err)
 	}
 	wb.wait(t, p.ID())
 
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	fam, err := b.DbFamily(ctx, "eg_receivers")
+	fam, err := b.DBFamily(ctx, "eg_receivers")
 	if err != nil || !reflect.DeepEqual(fam, map[string]any{p.ID(): "a-value"}) {
-		t.Fatalf("DbFamily = %v, %v", fam, err)
+		t.Fatalf("DBFamily = %v, %v", fam, err)
 	}
-	keys, _ := b.DbKeys(ctx, "eg_receivers")
-	vals, _ := b.DbValues(ctx, "eg_receivers")
+	keys, _ := b.DBKeys(ctx, "eg_receivers")
+	vals, _ := b.DBValues(ctx, "eg_receivers")
 	if !reflect.DeepEqual(keys, []string{p.ID()}) || !reflect.DeepEqual(vals, []any{"a-value"}) {
 		t.Fatalf("keys %v values %v", keys, vals)
 	}
 	// the listeners family knows everybody
-	l, _ := b.DbFamily(ctx, "'l")
+	l, _ := b.DBFamily(ctx, "'l")
 	if _, ok := l["a"]; !ok {
 		t.Fatalf("'l = %v", l)
 	}
@@ -124,7 +124,7 @@ func TestSeedBecomesGlobalAndServesDatabase(t *testing.T) {
 
 	// a node going away removes its entries
 	p2 := a.NewPort(func(*Port, []any) {})
-	a.DbReg("eg_receivers", p2.ID(), nil)
+	a.DBReg("eg_receivers", p2.ID(), nil)
 	wb.wait(t, p2.ID())
 	a.Close()
 	wb.wait(t)
@@ -145,8 +145,8 @@ func TestTwoSeedsMeshAndFailover(t *testing.T) {
 	wa := watch(a, "grp")
 	pa := a.NewPort(func(*Port, []any) {})
 	pb := b.NewPort(func(*Port, []any) {})
-	a.DbReg("grp", pa.ID(), nil)
-	b.DbReg("grp", pb.ID(), nil)
+	a.DBReg("grp", pa.ID(), nil)
+	b.DBReg("grp", pb.ID(), nil)
 	wb.wait(t, pa.ID(), pb.ID())
 	wa.wait(t, pa.ID(), pb.ID())
 
@@ -154,7 +154,7 @@ func TestTwoSeedsMeshAndFailover(t *testing.T) {
 	c := startNode(t, "c", []string{"127.0.0.1:0"}, seeds)
 	eventually(t, "c has a master", func() bool { return c.masterID() != "" })
 	pc := c.NewPort(func(*Port, []any) {})
-	c.DbReg("grp", pc.ID(), nil)
+	c.DBReg("grp", pc.ID(), nil)
 	wb.wait(t, pa.ID(), pb.ID(), pc.ID())
 	master := c.masterID()
 	survivor, other, wsurv := b, s1, wb

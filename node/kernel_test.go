@@ -14,10 +14,14 @@ import (
 
 const testSecret = "test-secret"
 
-// testNode starts a node with the test secret; it is closed at cleanup.
+// testNode starts a node with the test secret on the test's transport
+// (testTransport) unless cfg names one; it is closed at cleanup.
 func testNode(tb testing.TB, cfg Config) *Node {
 	tb.Helper()
 	cfg.Secret = testSecret
+	if cfg.Transport == nil {
+		cfg.Transport = testTransport(tb)
+	}
 	if os.Getenv("AEMP_TEST_TRACE") != "" && cfg.Trace == nil { // debug a test: trace and debug logs per node
 		cfg.Trace = prefixWriter(cfg.NodeID)
 		cfg.Logger = slog.New(slog.NewTextHandler(prefixWriter(cfg.NodeID), &slog.HandlerOptions{Level: slog.LevelDebug}))
@@ -59,6 +63,17 @@ func recv[T any](t testing.TB, ch <-chan T) T {
 		t.Fatal("timed out waiting")
 		panic("unreachable")
 	}
+}
+
+// flushLoop returns once everything posted to n's dispatch loop before
+// the call has run: it waits for a message through the loop.
+func flushLoop(t testing.TB, n *Node) {
+	t.Helper()
+	done := make(chan []any, 1)
+	p := n.NewPort(func(_ *Port, m []any) { done <- m })
+	n.Snd(p.ID(), "flush")
+	recv(t, done)
+	p.Kil()
 }
 
 func TestTutorialFirstMessage(t *testing.T) {
@@ -109,8 +124,10 @@ func TestUnhandledMessageKillsPort(t *testing.T) {
 func TestMonitorAfterDeathIsNoSuchPort(t *testing.T) {
 	n := newTestNode(t, "x", false)
 	p := n.NewPort(nil)
+	died := make(chan []any, 1)
+	n.MonFunc(p.ID(), func(r []any) { died <- r })
 	n.Kil(p.ID())
-	time.Sleep(10 * time.Millisecond)
+	recv(t, died) // the port is gone
 	reason := make(chan []any, 1)
 	n.MonFunc(p.ID(), func(r []any) { reason <- r })
 	want := []any{"no_such_port", "cannot monitor nonexistent port", p.ID()}
@@ -126,8 +143,11 @@ func TestKilCustomReasonAndLinkedPorts(t *testing.T) {
 	n.MonKill(a.ID(), b.ID())
 	bDied := make(chan []any, 1)
 	n.MonFunc(b.ID(), func(r []any) { bDied <- r })
+	aDied := make(chan []any, 1)
+	n.MonFunc(a.ID(), func(r []any) { aDied <- r }) // runs after MonKill's monitor
 	a.Kil()
-	time.Sleep(20 * time.Millisecond)
+	recv(t, aDied)
+	flushLoop(t, n) // a kill of b would have been queued before
 	if !b.Alive() {
 		t.Fatal("normal kil killed the linked port")
 	}
@@ -155,10 +175,11 @@ func TestMonitorGuardStops(t *testing.T) {
 	g, _ := n.MonFunc(p.ID(), func(r []any) { fired <- r })
 	g.Stop()
 	p.Kil("x")
+	flushLoop(t, n)
 	select {
 	case <-fired:
 		t.Fatal("stopped monitor fired")
-	case <-time.After(50 * time.Millisecond):
+	default:
 	}
 }
 
@@ -304,20 +325,20 @@ func TestNoHolesAfterConnectionLoss(t *testing.T) {
 	c := rb.tr
 	rb.mu.Unlock()
 	c.fail(fmt.Errorf("test: cut"))
-	for i := 0; i < 50; i++ {
+	// keep sending across the loss until the first event after "before"
+	// arrives: whatever was delivered, the monitor came first
+	deadline := time.Now().Add(5 * time.Second)
+	for i := 0; ; i++ {
 		a.Snd(bp.ID(), i)
-		time.Sleep(time.Millisecond)
-	}
-	// whatever was delivered after "before", the monitor came first
-	deadline := time.After(5 * time.Second)
-	for {
 		select {
 		case e := <-events:
-			if e == "monitor" {
-				return
+			if e != "monitor" {
+				t.Fatalf("%q delivered before the monitor fired", e)
 			}
-			t.Fatalf("%q delivered before the monitor fired", e)
-		case <-deadline:
+			return
+		default:
+		}
+		if time.Now().After(deadline) {
 			t.Fatal("monitor never fired")
 		}
 	}

@@ -99,6 +99,7 @@ func pendingTo(n *Node, id string) int {
 // healthy peer's node-port requests, UpNodes, NodeIsUp and finally Close
 // all return promptly.
 func TestPeerThatStopsReadingNeverDelaysOthers(t *testing.T) {
+	onTCP(t)
 	n := testNode(t, quietConfig("victim"))
 	rawPeer(t, n, "json") // authenticates as "raw" and never reads
 	other := newTestNode(t, "other", false)
@@ -146,7 +147,9 @@ func TestPeerThatStopsReadingNeverDelaysOthers(t *testing.T) {
 // Output to a peer that does not read is bounded: past MaxSendQueue the
 // connection ends as a transport error that names the limit, and the heap
 // stays within a small multiple of the limit.
-func TestSendQueueOverflowEndsConnection(t *testing.T) {
+func TestSendQueueOverflowEndsConnection(t *testing.T) { onEachTransport(t, testSendQueueOverflow) }
+
+func testSendQueueOverflow(t *testing.T) {
 	cfg := quietConfig("victim")
 	cfg.MaxSendQueue = 2 << 20
 	n := testNode(t, cfg)
@@ -175,8 +178,9 @@ func TestSendQueueOverflowEndsConnection(t *testing.T) {
 	if !equalAny(got, want) {
 		t.Fatalf("monitor reason %v, want %v", got, want)
 	}
-	// bound: the queue (2 MiB) plus socket buffers are not in the heap;
-	// allow 4x the limit for chunk rounding and the garbage of the loop
+	// bound: the queue (2 MiB) and, on the in-memory transport, the
+	// peer's receive buffer (256 KiB; TCP's are not in the heap); allow
+	// 4x the limit for chunk rounding and the garbage of the loop
 	grew := int64(<-peak) - int64(base)
 	if grew > 4*int64(cfg.MaxSendQueue)+(16<<20) {
 		t.Fatalf("heap grew by %d MiB with a send queue limit of 2 MiB", grew>>20)
@@ -199,7 +203,9 @@ func equalAny(a, b []any) bool {
 // A write that makes no progress for WriteStallTimeout ends the
 // connection as a transport error naming the stall, even when the queue
 // is far from its limit.
-func TestWriteStallEndsConnection(t *testing.T) {
+func TestWriteStallEndsConnection(t *testing.T) { onEachTransport(t, testWriteStall) }
+
+func testWriteStall(t *testing.T) {
 	cfg := quietConfig("victim")
 	cfg.WriteStallTimeout = 300 * time.Millisecond
 	n := testNode(t, cfg)
@@ -219,6 +225,7 @@ func TestWriteStallEndsConnection(t *testing.T) {
 // A peer can make the node relay (["", "snd", port, ...]) into a peer that
 // does not read; the relayed output is bounded like any other.
 func TestRelayIntoNonReaderIsBounded(t *testing.T) {
+	onTCP(t)
 	cfg := quietConfig("victim")
 	cfg.MaxSendQueue = 2 << 20
 	n := testNode(t, cfg)
@@ -262,6 +269,7 @@ func TestRelayIntoNonReaderIsBounded(t *testing.T) {
 // bound lets wait in the dispatch queue. (Counted in messages, not in
 // time: on a loaded machine a 1 ms handler can take far longer.)
 func TestFloodIntoSlowHandlerIsPushedBack(t *testing.T) {
+	onTCP(t)
 	cfg := quietConfig("victim")
 	cfg.MaxRecvQueueLen = 32
 	n := testNode(t, cfg)
@@ -405,10 +413,17 @@ func TestHeartbeatKeepsIdleConnectionUp(t *testing.T) {
 	lost := make(chan []any, 1)
 	a.MonFunc(bp.ID(), func(r []any) { lost <- r })
 	timeRequest(t, a, "b")
+	// probes and answers are the only traffic now: wait for 20 of them,
+	// about 10 heartbeat intervals, over twice the heartbeat timeout
+	exchanged := func() uint64 {
+		return peerOf(t, a.Stats(), "b").MessagesIn + peerOf(t, b.Stats(), "a").MessagesIn
+	}
+	base := exchanged()
+	eventually(t, "20 heartbeat messages", func() bool { return exchanged() >= base+20 })
 	select {
 	case r := <-lost:
 		t.Fatalf("idle connection lost: %v", r)
-	case <-time.After(time.Second): // 20 heartbeat intervals
+	default:
 	}
 	if !a.NodeIsUp("b") || !b.NodeIsUp("a") {
 		t.Fatal("idle connection went down")
@@ -418,6 +433,7 @@ func TestHeartbeatKeepsIdleConnectionUp(t *testing.T) {
 // Nothing is kept per departed peer: many short-lived clients with fresh
 // node IDs (what `aemp-go cal` is) leave the heap where it was.
 func TestDepartedPeersLeaveNothing(t *testing.T) {
+	onTCP(t)
 	n := testNode(t, quietConfig("seed"))
 	addr := n.Binds()[0]
 	connectOnce := func(id string) {
@@ -460,17 +476,23 @@ func TestDepartedPeersLeaveNothing(t *testing.T) {
 // A blocked call ends with ErrClosed when the node closes.
 func TestCloseEndsBlockedCalls(t *testing.T) {
 	n := newTestNode(t, "n", false)
-	silent := n.NewPort(func(*Port, []any) {}) // never replies
+	asked := make(chan []any, 1)
+	silent := n.NewPort(func(_ *Port, m []any) { asked <- m }) // never replies
 	errs := make(chan error, 2)
 	go func() {
 		_, err := n.Cal(context.Background(), silent.ID(), "hello")
 		errs <- err
 	}()
 	go func() {
-		_, err := n.DbFamily(context.Background(), "family") // no master: never answered
+		_, err := n.DBFamily(context.Background(), "family") // no master: never answered
 		errs <- err
 	}()
-	time.Sleep(50 * time.Millisecond) // let both block
+	recv(t, asked) // Cal waits for the reply
+	eventually(t, "DbFamily waits for the master", func() bool {
+		n.mu.Lock()
+		defer n.mu.Unlock()
+		return len(n.g.replies) == 1
+	})
 	within(t, 2*time.Second, "Close", func() { n.Close() })
 	for range 2 {
 		if err := recv(t, errs); !errors.Is(err, ErrClosed) {
@@ -498,13 +520,13 @@ func TestCallsAfterCloseAreRefused(t *testing.T) {
 	if _, err := n.MonFunc(p.ID(), func([]any) {}); !errors.Is(err, ErrClosed) {
 		t.Errorf("MonFunc after Close: %v", err)
 	}
-	if _, err := n.DbSet("family", "key", 1); !errors.Is(err, ErrClosed) {
-		t.Errorf("DbSet after Close: %v", err)
+	if _, err := n.DBSet("family", "key", 1); !errors.Is(err, ErrClosed) {
+		t.Errorf("DBSet after Close: %v", err)
 	}
 	if _, err := n.Cal(context.Background(), p.ID(), "x"); !errors.Is(err, ErrClosed) {
 		t.Errorf("Cal after Close: %v", err)
 	}
-	if _, err := n.CalFunc(p.ID(), nil, func([]any) {}, 0); !errors.Is(err, ErrClosed) {
+	if _, err := n.CalFunc(0, p.ID(), func([]any, error) {}); !errors.Is(err, ErrClosed) {
 		t.Errorf("CalFunc after Close: %v", err)
 	}
 	if _, err := n.Spawn("other", "X::y"); !errors.Is(err, ErrClosed) {
@@ -513,8 +535,8 @@ func TestCallsAfterCloseAreRefused(t *testing.T) {
 	if _, err := n.Connect(context.Background(), "127.0.0.1:1"); !errors.Is(err, ErrClosed) {
 		t.Errorf("Connect after Close: %v", err)
 	}
-	if _, err := n.DbKeys(context.Background(), "family"); !errors.Is(err, ErrClosed) {
-		t.Errorf("DbKeys after Close: %v", err)
+	if _, err := n.DBKeys(context.Background(), "family"); !errors.Is(err, ErrClosed) {
+		t.Errorf("DBKeys after Close: %v", err)
 	}
 	if q := n.NewPort(func(*Port, []any) {}); q.Alive() {
 		t.Error("NewPort after Close made a live port")
@@ -550,7 +572,7 @@ func TestOversizeMessageEndsConnection(t *testing.T) {
 // same limit: a peer that accepts TCP but never finishes the handshake
 // does not make the queue grow without end.
 func TestConnectQueueOverflowEndsAttempt(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := testTransport(t).Listen("127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -605,6 +627,7 @@ func TestConnectQueueOverflowEndsAttempt(t *testing.T) {
 // slow node sends while its reader waits keep the peer from declaring it
 // hung.
 func TestSlowNodeIsNotTakenForHung(t *testing.T) {
+	onTCP(t)
 	mk := func(id string) *Node {
 		cfg := quietConfig(id)
 		cfg.HeartbeatInterval = 100 * time.Millisecond

@@ -53,8 +53,9 @@ func (n *Node) dialConfig(ctx context.Context, addr string, hc *protocol.Handsha
 	if n.closed() {
 		return nil, ErrClosed
 	}
-	d := net.Dialer{Timeout: n.cfg.MonitorTimeout} // keepalive is on by default, nodelay too
-	nc, err := d.DialContext(ctx, "tcp", addr)
+	dctx, cancel := context.WithTimeout(ctx, n.cfg.MonitorTimeout)
+	nc, err := n.cfg.Transport.Dial(dctx, addr)
+	cancel() // bounds the dial only; the connection lives on
 	if err != nil {
 		return nil, err
 	}
@@ -78,7 +79,7 @@ func (n *Node) logHandshake(err error) {
 }
 
 func (n *Node) listen(addr string) error {
-	ln, err := net.Listen("tcp", addr)
+	ln, err := n.cfg.Transport.Listen(addr)
 	if err != nil {
 		return fmt.Errorf("aemp: cannot bind %s: %w", addr, err)
 	}

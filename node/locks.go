@@ -23,6 +23,8 @@ package node
 //     and write state. Taken under remote.mu. Only the writer goroutine
 //     waits on cond, for an inline write to end, which never blocks.
 //  5. loop.mu (loop.go): the dispatch queue. A leaf: posting never waits.
+//  6. Node.traceMu (trace.go): held for one Write of a formatted line to
+//     Config.Trace, and never while holding any lock above. A leaf.
 //
 // Without a mutex:
 //   - Node.remoteCache (sync.Map) mirrors Node.remotes for lock-free
@@ -31,6 +33,8 @@ package node
 //     a connection's reader, the dispatch loop and the heartbeat timer.
 //   - conn.wake, conn.room and loop.wake are 1-buffered channels that are
 //     only ever sent to with select/default; conn.done is closed once.
+//   - Timer.done (atomic.Bool, timer.go) decides once between an After or
+//     AfterFunc callback and Timer.Stop.
 //   - Node.once, Guard.once, monitor.once (sync.Once) run callbacks once;
 //     they are not held across anything that waits.
 //   - Node.wg counts the node's goroutines; Close waits for them after

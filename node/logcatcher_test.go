@@ -139,11 +139,11 @@ func TestGlobalByConfig(t *testing.T) {
 	if r, err := s.Cal(ctx, "g#", "can", "g_find"); err != nil || !reflect.DeepEqual(r, []any{"1"}) {
 		t.Fatalf("can g_find: %#v %v", r, err)
 	}
-	if _, err := s.DbSet("svc", "s#1", nil); err != nil {
+	if _, err := s.DBSet("svc", "s#1", nil); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, "the slave's key on the global node", func() bool {
-		keys, err := g.DbKeys(ctx, "svc")
+		keys, err := g.DBKeys(ctx, "svc")
 		return err == nil && reflect.DeepEqual(keys, []string{"s#1"})
 	})
 	if m := s.masterID(); m != "g" {

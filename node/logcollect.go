@@ -50,7 +50,7 @@ func (c *logCollector) start() {
 	if c.stopped {
 		return
 	}
-	c.dbGuard = c.n.DbMon(familyListeners, func(_ map[string]any, added, _, deleted []string) {
+	c.dbGuard = c.n.DBMon(familyListeners, func(_ map[string]any, added, _, deleted []string) {
 		if c.stopped {
 			return
 		}

@@ -69,6 +69,8 @@ type Node struct {
 	gdb   globalDB    // dispatch goroutine only
 	seeds seedState   // dispatch goroutine only
 	stats nodeStats   // atomics (stats.go)
+
+	traceMu sync.Mutex // serialises writes to cfg.Trace; a leaf (trace.go)
 }
 
 // New creates a node. It does not listen or connect yet: call Start.
@@ -150,16 +152,17 @@ func (n *Node) bind() error {
 // dispatch goroutine ends. It never waits on a peer (sockets are closed,
 // not drained) and is safe to call more than once.
 //
-// Close is authoritative. Every call blocked in the node (Cal, DbFamily,
-// DbKeys, DbValues, GrpGet) returns an error matching ErrClosed, and after
+// Close is authoritative. Every call blocked in the node (Cal, DBFamily,
+// DBKeys, DBValues, GrpGet) returns an error matching ErrClosed, and after
 // Close:
-//   - Snd, Kil, MonFunc, MonKill, MonSend, DbSet, DbReg, GrpReg, CalFunc,
+//   - Snd, Kil, MonFunc, MonKill, MonSend, DBSet, DBReg, GrpReg, CalFunc,
 //     Cal, Spawn, Connect, Start and the blocking queries return ErrClosed;
 //   - NewPort returns a port that does not exist (Alive is false, messages
 //     to it are dropped), Port.Rcv and Port.Default change nothing that
 //     will ever run;
-//   - DbDel, DbMon, GrpMon, MonNodes, the *Func queries, After, AfterFunc,
-//     Register and AddAddress are no-ops: their callbacks never run.
+//   - DBDel, DBMon, GrpMon, MonNodes, the *Func queries, After, AfterFunc,
+//     Register and AddAddress are no-ops: their callbacks never run (After
+//     and AfterFunc return a stopped Timer).
 func (n *Node) Close() error {
 	n.once.Do(func() {
 		n.cancel()
@@ -193,10 +196,11 @@ func (n *Node) nextName() string {
 
 // Snd sends a message to a port, local or remote, asynchronously. Messages
 // from one sender to one node arrive in order. A message to a port that
-// does not exist is dropped silently, as in Perl; use Mon to learn about
-// dead ports. Snd never waits on the peer: a peer that does not keep up
-// loses its connection at Config.MaxSendQueue, as a transport error that
-// monitors of its ports hear.
+// does not exist is dropped silently, as in Perl; use MonFunc, MonKill or
+// MonSend to learn about dead ports. Snd never waits on a peer (nor on a
+// handler): a message to another node is queued for its connection, and a
+// peer that does not keep up loses its connection once Config.MaxSendQueue
+// is reached, as a transport error that monitors of its ports hear.
 func (n *Node) Snd(portID string, msg ...any) error {
 	nodeID, port := splitPort(portID)
 	if nodeID == "" {

@@ -14,8 +14,8 @@ import (
 // the reason ["die", message].
 type Handler func(self *Port, args []any)
 
-// Port is a handle for a local port. It is cheap to copy and stays valid
-// after the port died (operations on a dead port do nothing).
+// Port is a handle for a local port; it stays valid after the port died
+// (operations on a dead port do nothing).
 //
 // Perl's mon_guard ($port, @refs: keep watchers alive until the port
 // dies) has no counterpart: Go frees what nothing references. To stop a

@@ -17,12 +17,12 @@ import (
 // returns the session, for writing hand-made bytes.
 func rawPeer(t *testing.T, n *Node, framing string) *protocol.Session {
 	t.Helper()
-	c, err := net.Dial("tcp", n.Binds()[0])
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c, err := n.cfg.Transport.Dial(ctx, n.Binds()[0])
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
 	s, err := protocol.Handshake(ctx, c, &protocol.HandshakeConfig{NodeID: "raw", Secret: testSecret, Framings: []string{framing}})
 	if err != nil {
 		t.Fatal(err)

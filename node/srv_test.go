@@ -111,13 +111,25 @@ func TestNodeFindsSeedThroughSRV(t *testing.T) {
 	p, _ := strconv.Atoi(port)
 	d := dnstest.Start(t)
 	n := testNode(t, Config{NodeID: "n", Seeds: []string{"srv:" + srvName}, SRV: &SRVResolver{Server: d.Addr}})
-	time.Sleep(100 * time.Millisecond) // the first lookups find nothing (NXDOMAIN)
+	up := make(chan string, 1)
+	n.MonNodes(func(id string, isUp bool, _ []any) { // n can reach no node before the Set below
+		if isUp {
+			select {
+			case up <- id:
+			default:
+			}
+		}
+	})
+	recv(t, d.NXDomain()) // the first lookup finds nothing
 	d.Set(srvName, dnstest.RR(1, 0, uint16(p), host+"."))
 	// the retry delay doubles (0.6-1.2 s first): allow a few rounds
-	for deadline := time.Now().Add(15 * time.Second); !n.NodeIsUp("seed"); time.Sleep(20 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("n never connected to its SRV seed")
+	select {
+	case id := <-up:
+		if id != "seed" {
+			t.Fatalf("node %s came up, want seed", id)
 		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("n never connected to its SRV seed")
 	}
 	eventually(t, "seed is n's master", func() bool { return n.masterID() == "seed" })
 	_ = seed

@@ -118,7 +118,7 @@ func TestStatsDroppedOnConnectFailure(t *testing.T) {
 // A wrong shared secret is counted as auth_failed on the dialling side.
 func TestStatsHandshakeFailures(t *testing.T) {
 	a := newTestNode(t, "a", true)
-	b, err := New(Config{NodeID: "b", Secret: "other secret"})
+	b, err := New(Config{NodeID: "b", Secret: "other secret", Transport: testTransport(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,11 +146,11 @@ func TestStatsDatabaseAndGlobalState(t *testing.T) {
 	seed := freeAddr(t)
 	g := startNode(t, "g", []string{seed}, []string{seed})
 	s := startNode(t, "s", nil, []string{seed})
-	if _, err := s.DbSet("fam", "k1", 1); err != nil {
+	if _, err := s.DBSet("fam", "k1", 1); err != nil {
 		t.Fatal(err)
 	}
-	s.DbSet("fam", "k2", 2)
-	s.DbSet("other", "k", 3)
+	s.DBSet("fam", "k2", 2)
+	s.DBSet("other", "k", 3)
 	eventually(t, "the slave's database on the global node", func() bool {
 		st := g.Stats()
 		return st.Global && st.Master == "g" && st.GlobalSlaves == 2 && st.GlobalDBKeys >= 3+2 // itself and s; + 'l and 'g entries
@@ -163,7 +163,7 @@ func TestStatsDatabaseAndGlobalState(t *testing.T) {
 	if st := g.Stats(); st.KnownGlobalNodes != 1 {
 		t.Errorf("global node knows %d global nodes, want itself", st.KnownGlobalNodes)
 	}
-	s.DbDel("other", "k")
+	s.DBDel("other", "k")
 	eventually(t, "the deletion", func() bool { st := s.Stats(); return st.DBFamilies == 2 && st.DBKeys == 3 })
 }
 

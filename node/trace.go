@@ -6,11 +6,18 @@ import (
 	"github.com/aemp-go/aemp-go/protocol"
 )
 
-// trace writes one PERL_ANYEVENT_MP_TRACE line.
+// trace writes one PERL_ANYEVENT_MP_TRACE line. Senders and every
+// connection's reader trace concurrently; the line is formatted first and
+// handed to Config.Trace in one Write under n.traceMu, so lines never
+// interleave and the writer needs no locking of its own.
 func (n *Node) trace(format string, args ...any) {
-	if n.cfg.Trace != nil {
-		fmt.Fprintf(n.cfg.Trace, format+"\n", args...)
+	if n.cfg.Trace == nil {
+		return
 	}
+	line := fmt.Appendf(nil, format+"\n", args...)
+	n.traceMu.Lock()
+	n.cfg.Trace.Write(line)
+	n.traceMu.Unlock()
 }
 
 // traceJSON renders [port, msg...] as Perl's trace does. Quirk: Perl's SND

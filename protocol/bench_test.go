@@ -90,6 +90,10 @@ func benchDecode(b *testing.B, framing string, batch int, buffered bool) {
 	}
 }
 
+// Per message, appended to a reused buffer.
+func BenchmarkEncodeJSON(b *testing.B) { benchAppend(b, FramingJSON) }
+func BenchmarkEncodeCBOR(b *testing.B) { benchAppend(b, FramingCBOR) }
+
 // Per message, from a stream of 1024-message reads.
 func BenchmarkDecodeJSON(b *testing.B) { benchDecode(b, FramingJSON, 1, false) }
 func BenchmarkDecodeCBOR(b *testing.B) { benchDecode(b, FramingCBOR, 1, false) }

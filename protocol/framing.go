@@ -5,11 +5,6 @@ import (
 	"io"
 )
 
-// Framings lists the framings aemp-go can send and receive, in the order
-// it prefers them (Perl's default list is cbor,json,storable; Storable is
-// Perl's own serialisation and has no meaning outside Perl).
-var Framings = []string{FramingCBOR, FramingJSON}
-
 // Decoder reads messages of one framing from a stream.
 type Decoder interface {
 	// Decode returns the next message; see JSONDecoder and CBORDecoder.

@@ -37,8 +37,10 @@ type HandshakeConfig struct {
 	// greeting handler does. An error aborts the handshake.
 	CheckGreeting func(*Greeting) error
 
-	// Nonce, when set, replaces NewNonce (tests only).
-	Nonce func() string
+	// nonce, when set, replaces NewNonce. It is a test hook, set only by
+	// this package's tests, and unexported so that no caller can pin a
+	// nonce (a repeated nonce lets a peer replay an old auth token).
+	nonce func() string
 }
 
 // Session is an authenticated connection, ready for the data phase.
@@ -150,8 +152,8 @@ func handshake(ctx context.Context, conn net.Conn, cfg *HandshakeConfig) (*Sessi
 	defer stop()
 
 	s := &Session{Conn: conn, Local: cfg.LocalGreeting()}
-	if cfg.Nonce != nil {
-		s.LocalNonce = cfg.Nonce()
+	if cfg.nonce != nil {
+		s.LocalNonce = cfg.nonce()
 	} else {
 		s.LocalNonce = NewNonce()
 	}

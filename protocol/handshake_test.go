@@ -187,7 +187,7 @@ func TestHandshakeErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			c := cfg("me")
 			if tt.want == ErrIdenticalNonce {
-				c.Nonce = func() string { return "fixed" }
+				c.nonce = func() string { return "fixed" }
 			}
 			err := rawPeer(t, c, tt.lines...)
 			if !errors.Is(err, tt.want) {

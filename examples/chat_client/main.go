@@ -23,10 +23,10 @@ func main() {
 	var connect func()
 	connect = func() { // the supervisor
 		// The monitor's guard is handed over through a channel: the
-		// callback may run before DbMon has returned it.
+		// callback may run before DBMon has returned it.
 		guard := make(chan *node.Guard, 1)
 		found := false
-		guard <- n.DbMon("eg_chat_server", func(family map[string]any, _, _, _ []string) {
+		guard <- n.DBMon("eg_chat_server", func(family map[string]any, _, _, _ []string) {
 			if len(family) == 0 || found {
 				return
 			}

@@ -4,7 +4,7 @@
 // standard input go to that port.
 //
 // The Perl tutorial finds the server with grp_get, which only knows
-// anything on global nodes; this client asks its master with DbKeys
+// anything on global nodes; this client asks its master with DBKeys
 // instead, and retries every second until a server is registered.
 //
 //	chat_client2 [-profile NAME] NICK
@@ -30,7 +30,7 @@ func main() {
 	var connect func()
 	connect = func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		nodes, err := n.DbKeys(ctx, "eg_chat_server2")
+		nodes, err := n.DBKeys(ctx, "eg_chat_server2")
 		cancel()
 		if err != nil || len(nodes) == 0 {
 			time.AfterFunc(time.Second, connect)
@@ -42,7 +42,7 @@ func main() {
 		})
 		n.MonFunc(client.ID(), func(reason []any) {
 			fmt.Printf("\rdisconnected %s\n", tut.Words(reason))
-			go connect() // not on the handler goroutine: connect waits for DbKeys
+			go connect() // not on the handler goroutine: connect waits for DBKeys
 		})
 		s, err := n.Spawn(nodes[0], "::client_connect", client.ID(), nick)
 		if err != nil {

@@ -27,7 +27,7 @@ func main() {
 	server := n.NewPort(nil)
 	server.Rcv("join", join(room))
 	server.Rcv("privmsg", privmsg(room))
-	if _, err := n.DbSet("eg_chat_server", server.ID(), nil); err != nil {
+	if _, err := n.DBSet("eg_chat_server", server.ID(), nil); err != nil {
 		log.Fatal(err)
 	}
 	fmt.Fprintln(os.Stderr, "server ready.")

@@ -33,7 +33,7 @@ func main() {
 		room.Join(client, nick)
 		self.Default(say(room, nick))
 	})
-	if _, err := n.DbSet("eg_chat_server2", n.ID(), nil); err != nil {
+	if _, err := n.DBSet("eg_chat_server2", n.ID(), nil); err != nil {
 		log.Fatal(err)
 	}
 	fmt.Fprintln(os.Stderr, "server ready.")

@@ -22,7 +22,7 @@ func main() {
 	port.Rcv("test", func(self *node.Port, args []any) {
 		fmt.Println(received(args))
 	})
-	if _, err := n.DbReg("eg_receivers", port.ID(), nil); err != nil {
+	if _, err := n.DBReg("eg_receivers", port.ID(), nil); err != nil {
 		log.Fatal(err)
 	}
 	fmt.Printf("receiver %s ready\n", port.ID())

@@ -21,7 +21,7 @@ func main() {
 	defer n.Close()
 
 	sent := make(chan struct{}, 1)
-	n.DbMon("eg_receivers", func(family map[string]any, added, changed, deleted []string) {
+	n.DBMon("eg_receivers", func(family map[string]any, added, changed, deleted []string) {
 		if len(family) == 0 {
 			return // no receivers yet
 		}

@@ -15,8 +15,9 @@ import (
 type Server struct {
 	Addr string // host:port (UDP)
 
-	mu  sync.Mutex
-	srv map[string][]*dns.SRV
+	mu       sync.Mutex
+	srv      map[string][]*dns.SRV
+	nxdomain chan struct{} // one token once a question was answered NXDOMAIN
 }
 
 // Start starts a server; it stops when the test ends.
@@ -26,7 +27,7 @@ func Start(t testing.TB) *Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := &Server{Addr: pc.LocalAddr().String(), srv: map[string][]*dns.SRV{}}
+	d := &Server{Addr: pc.LocalAddr().String(), srv: map[string][]*dns.SRV{}, nxdomain: make(chan struct{}, 1)}
 	started := make(chan struct{})
 	server := &dns.Server{PacketConn: pc, NotifyStartedFunc: func() { close(started) },
 		Handler: dns.HandlerFunc(func(w dns.ResponseWriter, req *dns.Msg) {
@@ -37,6 +38,12 @@ func Start(t testing.TB) *Server {
 			d.mu.Unlock()
 			if !ok {
 				m.Rcode = dns.RcodeNameError
+				defer func() {
+					select {
+					case d.nxdomain <- struct{}{}:
+					default:
+					}
+				}()
 			}
 			for _, r := range recs {
 				rr := *r
@@ -66,3 +73,7 @@ func (d *Server) Set(name string, recs ...*dns.SRV) {
 func RR(prio, weight, port uint16, target string) *dns.SRV {
 	return &dns.SRV{Priority: prio, Weight: weight, Port: port, Target: target}
 }
+
+// NXDomain receives a value after a question was answered with NXDOMAIN
+// (the answer was written).
+func (d *Server) NXDomain() <-chan struct{} { return d.nxdomain }
