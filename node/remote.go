@@ -27,6 +27,7 @@ type remote struct {
 	lmon         map[string][]*monitor // our monitors on that node's ports; guarded by mu
 	rmon         map[string]*monitor   // that node's monitors on our ports; guarded by mu
 	downPending  bool                  // monitors of a lost connection not yet run; guarded by mu
+	downReason   []any                 // the reason they fire with, while downPending; guarded by mu
 	holding      bool                  // connected, but node-up callbacks not yet run; guarded by mu
 	all          []*conn               // every live connection, for shutdown; guarded by mu
 	pruned       bool                  // removed from Node.remotes: use the current record; guarded by mu
@@ -107,6 +108,17 @@ func (r *remote) isUp() bool {
 // (inline or by the writer goroutine) after it was released.
 func (r *remote) send(m protocol.Message) error {
 	r = r.lock()
+	if r.downPending {
+		// The connection was lost and its monitors have not run yet. Perl
+		// runs them inside transport_error, so nothing can be sent in
+		// between; here a sender may get in first. AEMP's promise is that
+		// messages after a lost one are lost too until monitoring raised
+		// the error: queueing this one for the next connection would
+		// deliver it after a hole that no monitor had reported yet.
+		r.stats.drop(1)
+		r.mu.Unlock()
+		return nil
+	}
 	if r.tr != nil && !r.holding {
 		c := r.tr
 		inline, err := c.enqueue(m)
@@ -298,12 +310,9 @@ func (r *remote) stopConnectingLocked() {
 // connect; here timers and dial goroutines may lose the race against a
 // connection accepted from the same node.)
 func (r *remote) connectFailed(msg string) {
-	r.mu.Lock()
-	up := r.tr != nil
-	r.mu.Unlock()
-	if !up {
-		r.transportError("transport_error", r.id, msg)
-	}
+	// checked and torn down under one hold of the lock: a connection that
+	// came up in between must not be reported lost (and left orphaned)
+	r.fail(true, "transport_error", r.id, msg)
 }
 
 // transportError is Node.pm's transport_error: the connection is gone or
@@ -311,8 +320,16 @@ func (r *remote) connectFailed(msg string) {
 // node's ports fires with the reason. Sending resumes (with a new
 // connection) only after the monitors ran, so no message sent after the
 // loss can overtake them: the "no holes" guarantee.
-func (r *remote) transportError(reason ...any) {
+func (r *remote) transportError(reason ...any) { r.fail(false, reason...) }
+
+// fail is transportError; with onlyIfDown it does nothing when a
+// connection is up.
+func (r *remote) fail(onlyIfDown bool, reason ...any) {
 	r.mu.Lock()
+	if onlyIfDown && r.tr != nil {
+		r.mu.Unlock()
+		return
+	}
 	hadTransport := r.tr != nil
 	r.tr = nil
 	r.holding = false
@@ -326,7 +343,19 @@ func (r *remote) transportError(reason ...any) {
 	rmons := r.rmon
 	r.rmon = map[string]*monitor{}
 	r.downPending = true
+	r.downReason = reason
+	// Any other connection to that node goes too. After simultaneous
+	// connects both sides keep the connection they switched away from
+	// open; if the peer closed the one we sent on but still sends on the
+	// other, it would refuse every new connection ("already connected")
+	// while we could never send again. Closing it makes both sides start
+	// over, as after any loss.
+	others := r.all
+	r.all = nil
 	r.mu.Unlock()
+	for _, c := range others {
+		c.close()
+	}
 	for port, m := range rmons {
 		r.n.unmonitorLocal(port, m)
 	}
@@ -342,7 +371,7 @@ func (r *remote) transportError(reason ...any) {
 			r.n.nodeEvent(r.id, false, reason)
 		}
 		r.mu.Lock()
-		r.downPending = false
+		r.downPending, r.downReason = false, nil
 		if len(r.queue) > 0 {
 			r.connectLocked()
 		}
@@ -356,6 +385,14 @@ func (r *remote) transportError(reason ...any) {
 // connection). It returns the record the monitor is registered with.
 func (r *remote) monitor(port string, m *monitor) *remote {
 	r = r.lock()
+	if r.downPending {
+		// the connection is being reported lost: this monitor fires with
+		// the others (its mon1 could not be sent, see send)
+		reason := r.downReason
+		r.mu.Unlock()
+		r.n.loop.post(item{fn: func() { m.fire(reason) }})
+		return r
+	}
 	first := len(r.lmon[port]) == 0
 	r.lmon[port] = append(r.lmon[port], m)
 	if port == "" {
