@@ -364,7 +364,7 @@ func (n *Node) GrpMon(group string, cb func(ports, added, deleted []string)) *Gu
 func (n *Node) GrpGet(ctx context.Context, group string) ([]string, error) {
 	return wait(n, ctx, "grp_get "+group, func(cb func([]string)) {
 		n.loop.post(item{fn: func() {
-			if f := n.gdb.global[group]; len(f) > 0 {
+			if f := n.global.family(group); len(f) > 0 {
 				cb(sortedKeys(f))
 				return
 			}

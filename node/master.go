@@ -15,14 +15,11 @@ type globalState struct {
 	requests map[string][]any // id -> request, re-sent to every new master (%GLOBAL_REQ)
 	replies  map[string]func(args []any)
 	replyID  string // $GLOBAL_RES_ID
-	global   bool   // this node runs the global service
 }
 
 // isGlobal reports whether this node is a global node.
 func (n *Node) isGlobal() bool {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	return n.g.global
+	return n.global.running.Load()
 }
 
 // knownAddrs returns the listener addresses we know for a node: from the
@@ -122,9 +119,4 @@ func (n *Node) gFound(src string, args []any) {
 		}
 	}
 	r.connectTo(addrs)
-}
-
-// gGlobal: a global node announces itself (normal nodes only record it).
-func (n *Node) gGlobal(src string, args []any) {
-	n.gdb.nodes[src] = true
 }

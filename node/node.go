@@ -63,12 +63,12 @@ type Node struct {
 
 	reqs map[string]nodeRequest // the node port's request table (%NODE_REQ); dispatch goroutine only
 
-	loop  loop
-	g     globalState // guarded by mu
-	db    dbState     // dispatch goroutine only
-	gdb   globalDB    // dispatch goroutine only
-	seeds seedState   // dispatch goroutine only
-	stats nodeStats   // atomics (stats.go)
+	loop   loop
+	g      globalState    // guarded by mu
+	global *globalService // dispatch goroutine, but for its running flag (global.go)
+	db     dbState        // dispatch goroutine only
+	seeds  seedState      // dispatch goroutine only
+	stats  nodeStats      // atomics (stats.go)
 
 	traceMu sync.Mutex // serialises writes to cfg.Trace; a leaf (trace.go)
 }
@@ -95,10 +95,9 @@ func New(cfg Config) (*Node, error) {
 	}
 	n.log = n.catchLogs(cfg.Logger).With("node", n.id)
 	n.ctx, n.cancel = context.WithCancel(context.Background())
+	n.global = newGlobalService(n, &n.stats)
 	n.reqs = n.kernelRequests()
 	n.db = dbState{local: map[string]map[string]any{}, mon: map[string]map[string]any{}, monitors: map[string][]*dbMonitor{}}
-	n.gdb = globalDB{global: map[string]map[string]any{}, locals: map[string]map[string]map[string]any{},
-		slaves: map[string]map[string]bool{}, monitors: map[string]map[string]bool{}, nodes: map[string]bool{}}
 	n.seeds = seedState{node: map[string]string{}, seedOf: map[string]string{}, connecting: map[string]bool{},
 		keepalive: map[string]int{}, keepaliveDown: map[string]bool{}}
 	n.loop.init()

@@ -100,7 +100,7 @@ func (n *Node) kernelRequests() map[string]nodeRequest {
 		// empty messages are keepalives or similar
 		"": func(string, []any) {},
 
-		"g_global": n.gGlobal,
+		"g_global": n.global.gGlobalSeen,
 		"g_chg1":   n.gChg1,
 		"g_chg2":   n.gChg2,
 		// another node wants us as its master: become global, then serve it

@@ -196,7 +196,7 @@ func (n *Node) seedConnect(seed string) {
 // seedNodeEvent is Kernel.pm's seed mon_nodes callback.
 func (n *Node) seedNodeEvent(id string, up bool, _ []any) {
 	if !up {
-		delete(n.gdb.nodes, id)
+		n.global.forget(id)
 	}
 	if _, ok := n.seeds.seedOf[id]; !ok {
 		return

@@ -1,0 +1,32 @@
+package node
+
+// The narrow interfaces through which the loop-owned subsystems reach the
+// node. Each subsystem (globalService in global.go, ...) holds only what
+// it is given here, so a unit test can drive it with a fake that records
+// what it sends (global_unit_test.go) instead of a TCP mesh. *Node
+// implements all of them; every method runs on the dispatch goroutine,
+// as the subsystems do.
+
+// globalHost is what the global service (global.go) needs from its node.
+type globalHost interface {
+	// ID is our node ID: the service never mirrors our own listener
+	// addresses into the address book.
+	ID() string
+	// send is Snd without the error: the service answers and notifies
+	// other nodes' node ports and has nothing to do when that fails.
+	send(port string, msg ...any)
+	// dbSet and dbDel change this node's own part of the database (the
+	// db client, db.go): a global node publishes itself in 'g and the
+	// other global nodes' listeners in 'l there, and retracts them when
+	// they go.
+	dbSet(family, key string, value any)
+	dbDel(family string, keys []string)
+	// AddAddress records where a node listens: the merged 'l family is
+	// the address book the connection code reads (Node.pm's connect reads
+	// GLOBAL_DB directly).
+	AddAddress(id string, addrs ...string)
+}
+
+// send is Snd for the subsystems, which only log nothing and go on when
+// a send fails (node closed, malformed port).
+func (n *Node) send(port string, msg ...any) { n.Snd(port, msg...) }
