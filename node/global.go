@@ -87,7 +87,7 @@ func (n *Node) becomeGlobal() {
 	n.dbSet(familyGlobals, n.id, nil)
 	n.global.greet(n.UpNodes())
 	// keep connections to every global node we learn of
-	n.dbMon(familyGlobals, &dbMonitor{cb: func(_ map[string]any, added, _, deleted []string) {
+	n.db.monitor(familyGlobals, &dbMonitor{cb: func(_ map[string]any, added, _, deleted []string) {
 		for _, id := range added {
 			n.keepaliveAdd(id)
 		}

@@ -45,7 +45,7 @@ package node
 //   - Node.ctx ends with Close; blocking API calls select on it.
 //
 // State owned by the dispatch goroutine (no lock, touched only by items
-// the loop runs): Node.reqs, Node.db, Node.global (the global service's
-// database, globalService.db), Node.seeds. A connection
-// reader that runs an item inline does so as the loop (loop.running), so
-// it is the dispatch goroutine for that time.
+// the loop runs): Node.reqs, Node.db (the database client, db.go),
+// Node.global (the global service, global.go, but for its running flag),
+// Node.seeds. A connection reader that runs an item inline does so as
+// the loop (loop.running), so it is the dispatch goroutine for that time.

@@ -66,7 +66,7 @@ type Node struct {
 	loop   loop
 	g      globalState    // guarded by mu
 	global *globalService // dispatch goroutine, but for its running flag (global.go)
-	db     dbState        // dispatch goroutine only
+	db     *dbClient      // dispatch goroutine only (db.go)
 	seeds  seedState      // dispatch goroutine only
 	stats  nodeStats      // atomics (stats.go)
 
@@ -96,8 +96,8 @@ func New(cfg Config) (*Node, error) {
 	n.log = n.catchLogs(cfg.Logger).With("node", n.id)
 	n.ctx, n.cancel = context.WithCancel(context.Background())
 	n.global = newGlobalService(n, &n.stats)
+	n.db = newDBClient(n, n.log, &n.stats)
 	n.reqs = n.kernelRequests()
-	n.db = dbState{local: map[string]map[string]any{}, mon: map[string]map[string]any{}, monitors: map[string][]*dbMonitor{}}
 	n.seeds = seedState{node: map[string]string{}, seedOf: map[string]string{}, connecting: map[string]bool{},
 		keepalive: map[string]int{}, keepaliveDown: map[string]bool{}}
 	n.loop.init()

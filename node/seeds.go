@@ -228,15 +228,7 @@ func (n *Node) masterSet(id string) {
 			n.masterSearch()
 		}
 	})
-	db := map[string]any{}
-	for f, m := range n.db.local {
-		fm := make(map[string]any, len(m))
-		for k, v := range m {
-			fm[k] = v
-		}
-		db[f] = fm
-	}
-	n.Snd(id+"#", "g_slave", db)
+	n.Snd(id+"#", "g_slave", n.db.snapshot())
 	for _, r := range reqs {
 		n.Snd(id+"#", r...)
 	}

@@ -30,3 +30,24 @@ type globalHost interface {
 // send is Snd for the subsystems, which only log nothing and go on when
 // a send fails (node closed, malformed port).
 func (n *Node) send(port string, msg ...any) { n.Snd(port, msg...) }
+
+// dbHost is what the database client (db.go) needs from its node.
+type dbHost interface {
+	// send is Snd without the error (see globalHost).
+	send(port string, msg ...any)
+	// masterID names the global node that gets our changes and answers
+	// our monitors; "" while there is none. g_chg1/g_chg2 from any other
+	// node are ignored, as Perl ignores them.
+	masterID() string
+	// globalReqAdd and globalReqDel keep a monitor's g_mon1 in the table
+	// of requests re-sent to every new master (master.go), so a monitor
+	// survives a master switch.
+	globalReqAdd(id string, req []any)
+	globalReqDel(id string)
+	// post runs fn later on the dispatch goroutine: a second monitor of a
+	// family gets the current state postponed, as in Perl.
+	post(fn func())
+}
+
+// post queues fn for the dispatch goroutine.
+func (n *Node) post(fn func()) { n.loop.post(item{fn: fn}) }
