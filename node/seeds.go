@@ -59,6 +59,11 @@ func (n *Node) startNetwork() {
 	n.masterSearch()
 }
 
+func newSeedState() seedState {
+	return seedState{node: map[string]string{}, seedOf: map[string]string{}, connecting: map[string]bool{},
+		keepalive: map[string]int{}, keepaliveDown: map[string]bool{}}
+}
+
 func (n *Node) setSeeds(seeds []string) {
 	n.seeds.node = map[string]string{}
 	n.seeds.seedOf = map[string]string{}
