@@ -83,16 +83,16 @@ func (n *Node) becomeGlobal() {
 
 	// Global nodes are their own masters: this re-sends queued global
 	// requests to ourselves and hands our local database to the service.
-	n.masterSet(n.id)
+	n.seeds.masterSet(n.id)
 	n.dbSet(familyGlobals, n.id, nil)
 	n.global.greet(n.UpNodes())
 	// keep connections to every global node we learn of
 	n.db.monitor(familyGlobals, &dbMonitor{cb: func(_ map[string]any, added, _, deleted []string) {
 		for _, id := range added {
-			n.keepaliveAdd(id)
+			n.seeds.keepaliveAdd(id)
 		}
 		for _, id := range deleted {
-			n.keepaliveDel(id)
+			n.seeds.keepaliveDel(id)
 		}
 	}})
 }

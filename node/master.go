@@ -39,6 +39,34 @@ func (n *Node) AddAddress(nodeID string, addrs ...string) {
 	n.addrs[nodeID] = append([]string(nil), addrs...)
 }
 
+// masterID returns the current master, "" when there is none.
+func (n *Node) masterID() string {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.g.master
+}
+
+// bindMaster makes id our master, "" for none. A new master gets our
+// database and every queued global request (master_set); the seeder
+// (seeds.go) decides which node it is.
+func (n *Node) bindMaster(id string) {
+	n.mu.Lock()
+	n.g.master = id
+	reqs := make([][]any, 0, len(n.g.requests))
+	for _, k := range sortedKeys(n.g.requests) {
+		reqs = append(reqs, n.g.requests[k])
+	}
+	n.mu.Unlock()
+	if id == "" {
+		return
+	}
+	n.log.Info("new master node", "master", id)
+	n.Snd(id+"#", "g_slave", n.db.snapshot())
+	for _, r := range reqs {
+		n.Snd(id+"#", r...)
+	}
+}
+
 // globalReqAdd queues a request for the master and sends it now if there
 // is one (global_req_add). A request with the same id is not added twice.
 func (n *Node) globalReqAdd(id string, req []any) {

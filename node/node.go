@@ -48,7 +48,7 @@ var (
 //	the database client             db.go (dbClient)      the dispatch goroutine
 //	the global service              global.go             the dispatch goroutine
 //	                                  (globalService)
-//	seeds, master search, keepalive seeds.go              the dispatch goroutine
+//	seeds, master search, keepalive seeds.go (seeder)     the dispatch goroutine
 //	counters                        stats.go              atomics
 //
 // The loop-owned parts reach the node through the narrow interfaces of
@@ -82,7 +82,7 @@ type Node struct {
 	reqs   map[string]nodeRequest // the node port's requests (%NODE_REQ)
 	db     *dbClient
 	global *globalService // but for its running flag, an atomic
-	seeds  seedState
+	seeds  *seeder
 
 	stats   nodeStats  // atomics
 	traceMu sync.Mutex // serialises writes to cfg.Trace; a leaf (trace.go)
@@ -104,7 +104,6 @@ func New(cfg Config) (*Node, error) {
 		remotes: map[string]*remote{},
 		funcs:   map[string]Func{},
 		addrs:   map[string][]string{},
-		seeds:   newSeedState(),
 	}
 	if !cfg.Randomised {
 		n.uniq = nonce62(9) // Perl mixes pid and time into the first five; only uniqueness matters
@@ -113,6 +112,7 @@ func New(cfg Config) (*Node, error) {
 	n.ctx, n.cancel = context.WithCancel(context.Background())
 	n.global = newGlobalService(n, &n.stats)
 	n.db = newDBClient(n, n.log, &n.stats)
+	n.seeds = newSeeder(n, n.log, cfg.MonitorTimeout, cfg.SeedSource != nil)
 	n.reqs = n.kernelRequests() // after db and global: it includes their requests
 	n.loop.init()
 	n.wg.Add(1)

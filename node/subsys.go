@@ -1,5 +1,7 @@
 package node
 
+import "time"
+
 // The narrow interfaces through which the loop-owned subsystems reach the
 // node. Each subsystem (globalService in global.go, ...) holds only what
 // it is given here, so a unit test can drive it with a fake that records
@@ -51,3 +53,30 @@ type dbHost interface {
 
 // post queues fn for the dispatch goroutine.
 func (n *Node) post(fn func()) { n.loop.post(item{fn: fn}) }
+
+// seedHost is what seeds, master selection and keepalive (seeds.go) need
+// from their node.
+type seedHost interface {
+	// ID is our node ID: we never keep a connection to ourselves.
+	ID() string
+	// send asks a seed that came up to run the global service (g_slave).
+	send(port string, msg ...any)
+	// NodeIsUp tells which seeds need dialling and which can be master.
+	NodeIsUp(id string) bool
+	// MonNodes watches the master: when it goes down, another is chosen.
+	MonNodes(cb func(id string, up bool, reason []any)) *Guard
+	// afterLoop schedules the doubling retries on the dispatch goroutine.
+	afterLoop(d time.Duration, f func()) stopper
+	// dialSeed and resolveSeeds run off the loop (a dial or DNS can take
+	// seconds) and report back through greeted, dialed and resolved.
+	dialSeed(seed string)
+	resolveSeeds(srv []string)
+	// connectNode keeps a wanted global node connected (keepalive).
+	connectNode(id string)
+	// becomeGlobal: a seed we dialled was ourselves.
+	becomeGlobal()
+	// masterID and bindMaster read and set our master; bindMaster also
+	// hands a new master our database and queued requests (master.go).
+	masterID() string
+	bindMaster(id string)
+}
