@@ -47,5 +47,6 @@ package node
 // State owned by the dispatch goroutine (no lock, touched only by items
 // the loop runs): Node.reqs, Node.db (the database client, db.go),
 // Node.global (the global service, global.go, but for its running flag),
-// Node.seeds (seeds and master selection, seeds.go). A connection reader that runs an item inline does so as
-// the loop (loop.running), so it is the dispatch goroutine for that time.
+// Node.seeds (seeds, master selection and keepalive, seeds.go). A
+// connection reader that runs an item inline does so as the loop
+// (loop.running), so it is the dispatch goroutine for that time.

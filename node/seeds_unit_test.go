@@ -178,9 +178,9 @@ func TestSeederRetriesWithDoublingDelay(t *testing.T) {
 	if delays[0] < 1200*time.Millisecond || delays[0] > 2400*time.Millisecond {
 		t.Fatalf("first retry after %v", delays[0])
 	}
-	for _, d := range delays[1:] {
-		if d != 3*time.Second {
-			t.Fatalf("retry delays %v, want the cap after the first", delays)
+	for i, d := range delays[1:] {
+		if d != min(2*delays[i], 3*time.Second) {
+			t.Fatalf("retry delays %v, want each double the last, at most 3s", delays)
 		}
 	}
 

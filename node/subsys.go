@@ -2,12 +2,12 @@ package node
 
 import "time"
 
-// The narrow interfaces through which the loop-owned subsystems reach the
-// node. Each subsystem (globalService in global.go, ...) holds only what
-// it is given here, so a unit test can drive it with a fake that records
-// what it sends (global_unit_test.go) instead of a TCP mesh. *Node
-// implements all of them; every method runs on the dispatch goroutine,
-// as the subsystems do.
+// The narrow interfaces through which the loop-owned subsystems reach
+// the node. Each subsystem (globalService in global.go, dbClient in
+// db.go, seeder in seeds.go) holds only what it is given here, so a unit
+// test drives it with a fake that records what it sends
+// (*_unit_test.go) instead of a TCP mesh. *Node implements all of them;
+// every method runs on the dispatch goroutine, as the subsystems do.
 
 // globalHost is what the global service (global.go) needs from its node.
 type globalHost interface {
@@ -29,8 +29,8 @@ type globalHost interface {
 	AddAddress(id string, addrs ...string)
 }
 
-// send is Snd for the subsystems, which only log nothing and go on when
-// a send fails (node closed, malformed port).
+// send is Snd for the subsystems: when a send fails (the node is closed)
+// there is nothing for them to do.
 func (n *Node) send(port string, msg ...any) { n.Snd(port, msg...) }
 
 // dbHost is what the database client (db.go) needs from its node.
