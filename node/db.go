@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"log/slog"
+	"maps"
 	"regexp"
 
 	"github.com/aemp-go/aemp-go/protocol"
@@ -11,14 +13,29 @@ import (
 
 // The distributed database, node side (Kernel.pm "local database
 // operations"): every node keeps its own entries (LOCAL_DB) and tells its
-// master about changes; queries and monitors go to the master. All of this
-// state belongs to the dispatch goroutine.
+// master about changes; queries and monitors go to the master.
 
-// dbState is owned by the dispatch goroutine.
-type dbState struct {
+// dbClient is the database client: this node's own entries and its
+// copies of monitored families. It reaches the node only through dbHost
+// (subsys.go) and belongs to the dispatch goroutine.
+type dbClient struct {
+	host     dbHost
+	log      *slog.Logger // for panics of DBMon callbacks
+	stats    *nodeStats
 	local    map[string]map[string]any // LOCAL_DB: what this node set
 	mon      map[string]map[string]any // MON_DB: copies of monitored families
 	monitors map[string][]*dbMonitor   // LOCAL_MON
+}
+
+func newDBClient(host dbHost, log *slog.Logger, stats *nodeStats) *dbClient {
+	return &dbClient{host: host, log: log, stats: stats,
+		local: map[string]map[string]any{}, mon: map[string]map[string]any{}, monitors: map[string][]*dbMonitor{}}
+}
+
+// requests is the client's part of %NODE_REQ: the master's answers to
+// db_mon.
+func (c *dbClient) requests() map[string]nodeRequest {
+	return map[string]nodeRequest{"g_chg1": c.gChg1, "g_chg2": c.gChg2}
 }
 
 type dbMonitor struct {
@@ -79,35 +96,43 @@ func (n *Node) DBSet(family, key string, value any) (*Guard, error) {
 	if n.closed() {
 		return nil, ErrClosed
 	}
-	n.loop.post(item{fn: func() { n.dbSet(family, key, value) }})
+	n.loop.post(item{fn: func() { n.db.set(family, key, value) }})
 	return newGuard(func() { n.DBDel(family, key) }), nil
 }
 
 // DBDel deletes keys of this node's part of a family (Perl's db_del).
 func (n *Node) DBDel(family string, keys ...string) {
 	keys = append([]string(nil), keys...)
-	n.loop.post(item{fn: func() { n.dbDel(family, keys) }})
+	n.loop.post(item{fn: func() { n.db.del(family, keys) }})
 }
 
-func (n *Node) dbSet(family, key string, value any) {
-	defer n.stats.noteLocalDB(n.db.local)
-	f := n.db.local[family]
+// dbSet and dbDel are the global service's way into this node's own
+// database (globalHost).
+func (n *Node) dbSet(family, key string, value any) { n.db.set(family, key, value) }
+func (n *Node) dbDel(family string, keys []string)  { n.db.del(family, keys) }
+
+// set is db_set on the dispatch goroutine: a changed value goes to the
+// master at once (g_upd).
+func (c *dbClient) set(family, key string, value any) {
+	defer c.stats.noteLocalDB(c.local)
+	f := c.local[family]
 	if f == nil {
 		f = map[string]any{}
-		n.db.local[family] = f
+		c.local[family] = f
 	}
 	if old, ok := f[key]; ok && sameValue(old, value) {
 		return
 	}
 	f[key] = value
-	if m := n.masterID(); m != "" {
-		n.Snd(m+"#", "g_upd", family, map[string]any{key: value})
+	if m := c.host.masterID(); m != "" {
+		c.host.send(m+"#", "g_upd", family, map[string]any{key: value})
 	}
 }
 
-func (n *Node) dbDel(family string, keys []string) {
-	defer n.stats.noteLocalDB(n.db.local)
-	f := n.db.local[family]
+// del is db_del: the keys that existed are deleted at the master too.
+func (c *dbClient) del(family string, keys []string) {
+	defer c.stats.noteLocalDB(c.local)
+	f := c.local[family]
 	var del []any
 	for _, k := range keys {
 		if _, ok := f[k]; ok {
@@ -116,14 +141,23 @@ func (n *Node) dbDel(family string, keys []string) {
 		}
 	}
 	if len(f) == 0 {
-		delete(n.db.local, family)
+		delete(c.local, family)
 	}
 	if len(del) == 0 {
 		return
 	}
-	if m := n.masterID(); m != "" {
-		n.Snd(m+"#", "g_upd", family, nil, del)
+	if m := c.host.masterID(); m != "" {
+		c.host.send(m+"#", "g_upd", family, nil, del)
 	}
+}
+
+// snapshot copies this node's own database for a new master (g_slave).
+func (c *dbClient) snapshot() map[string]any {
+	db := make(map[string]any, len(c.local))
+	for f, m := range c.local {
+		db[f] = maps.Clone(m)
+	}
+	return db
 }
 
 // DBReg registers a port in a family (value may be nil) and removes it
@@ -220,30 +254,34 @@ func (n *Node) DBValues(ctx context.Context, family string) ([]any, error) {
 // cb runs on the dispatch goroutine. Stop the guard to end monitoring.
 func (n *Node) DBMon(family string, cb DBMonFunc) *Guard {
 	m := &dbMonitor{cb: cb}
-	n.loop.post(item{fn: func() { n.dbMon(family, m) }})
-	return newGuard(func() { n.loop.post(item{fn: func() { n.dbUnmon(family, m) }}) })
+	n.loop.post(item{fn: func() { n.db.monitor(family, m) }})
+	return newGuard(func() { n.loop.post(item{fn: func() { n.db.unmonitor(family, m) }}) })
 }
 
-func (n *Node) dbMon(family string, m *dbMonitor) {
-	if db, ok := n.db.mon[family]; ok {
+// monitor is db_mon on the dispatch goroutine: the first monitor of a
+// family asks the master for it (g_mon1, kept across master switches).
+func (c *dbClient) monitor(family string, m *dbMonitor) {
+	if db, ok := c.mon[family]; ok {
 		// Already monitored: give the newcomer the current state, later
 		// (Perl postpones it too), unless it was stopped meanwhile.
-		n.db.monitors[family] = append(n.db.monitors[family], m)
-		n.loop.post(item{fn: func() {
-			if !containsMon(n.db.monitors[family], m) {
+		c.monitors[family] = append(c.monitors[family], m)
+		c.host.post(func() {
+			if !containsMon(c.monitors[family], m) {
 				return
 			}
 			m.cb(db, sortedKeys(db), nil, nil)
-		}})
+		})
 		return
 	}
-	n.db.monitors[family] = append(n.db.monitors[family], m)
-	n.db.mon[family] = map[string]any{}
-	n.globalReqAdd("mon1 "+family, []any{"g_mon1", family})
+	c.monitors[family] = append(c.monitors[family], m)
+	c.mon[family] = map[string]any{}
+	c.host.globalReqAdd("mon1 "+family, []any{"g_mon1", family})
 }
 
-func (n *Node) dbUnmon(family string, m *dbMonitor) {
-	l := n.db.monitors[family]
+// unmonitor ends one monitor; the last one of a family tells the master
+// (g_mon0) and forgets the family.
+func (c *dbClient) unmonitor(family string, m *dbMonitor) {
+	l := c.monitors[family]
 	for i, e := range l {
 		if e == m {
 			l = append(l[:i:i], l[i+1:]...)
@@ -251,15 +289,15 @@ func (n *Node) dbUnmon(family string, m *dbMonitor) {
 		}
 	}
 	if len(l) > 0 {
-		n.db.monitors[family] = l
+		c.monitors[family] = l
 		return
 	}
-	n.globalReqDel("mon1 " + family)
-	if master := n.masterID(); master != "" {
-		n.Snd(master+"#", "g_mon0", family)
+	c.host.globalReqDel("mon1 " + family)
+	if master := c.host.masterID(); master != "" {
+		c.host.send(master+"#", "g_mon0", family)
 	}
-	delete(n.db.monitors, family)
-	delete(n.db.mon, family)
+	delete(c.monitors, family)
+	delete(c.mon, family)
 }
 
 func containsMon(l []*dbMonitor, m *dbMonitor) bool {
@@ -273,13 +311,13 @@ func containsMon(l []*dbMonitor, m *dbMonitor) bool {
 
 // gChg1: ["", "g_chg1", family, {db}|null] is the full state of a family
 // we started to monitor; only our master's answers count.
-func (n *Node) gChg1(src string, args []any) {
-	if src != n.masterID() {
+func (c *dbClient) gChg1(src string, args []any) {
+	if src != c.host.masterID() {
 		return
 	}
 	family := argString(args, 0)
 	ndb, _ := firstArg(args[min(1, len(args)):]).(map[string]any)
-	db := n.db.mon[family]
+	db := c.mon[family]
 	if db == nil {
 		return // no longer monitored
 	}
@@ -291,16 +329,16 @@ func (n *Node) gChg1(src string, args []any) {
 			deleted = append(deleted, k)
 		}
 	}
-	n.dbNotify(family, db, added, changed, deleted)
+	c.notify(family, db, added, changed, deleted)
 }
 
 // gChg2: ["", "g_chg2", family, {set}, [deleted]] is an incremental change.
-func (n *Node) gChg2(src string, args []any) {
-	if src != n.masterID() {
+func (c *dbClient) gChg2(src string, args []any) {
+	if src != c.host.masterID() {
 		return
 	}
 	family := argString(args, 0)
-	db := n.db.mon[family]
+	db := c.mon[family]
 	if db == nil {
 		return
 	}
@@ -316,7 +354,7 @@ func (n *Node) gChg2(src string, args []any) {
 			}
 		}
 	}
-	n.dbNotify(family, db, added, changed, deleted)
+	c.notify(family, db, added, changed, deleted)
 }
 
 // mergeSet copies set into db and tells which keys were new and which
@@ -333,12 +371,12 @@ func mergeSet(db, set map[string]any) (added, changed []string) {
 	return added, changed
 }
 
-func (n *Node) dbNotify(family string, db map[string]any, added, changed, deleted []string) {
-	for _, m := range append([]*dbMonitor(nil), n.db.monitors[family]...) {
+func (c *dbClient) notify(family string, db map[string]any, added, changed, deleted []string) {
+	for _, m := range append([]*dbMonitor(nil), c.monitors[family]...) {
 		func() {
 			defer func() {
 				if r := recover(); r != nil {
-					n.log.Error("db_mon callback panicked", "family", family, "err", r)
+					c.log.Error("db_mon callback panicked", "family", family, "err", r)
 				}
 			}()
 			m.cb(db, added, changed, deleted)
@@ -364,7 +402,7 @@ func (n *Node) GrpMon(group string, cb func(ports, added, deleted []string)) *Gu
 func (n *Node) GrpGet(ctx context.Context, group string) ([]string, error) {
 	return wait(n, ctx, "grp_get "+group, func(cb func([]string)) {
 		n.loop.post(item{fn: func() {
-			if f := n.gdb.global[group]; len(f) > 0 {
+			if f := n.global.family(group); len(f) > 0 {
 				cb(sortedKeys(f))
 				return
 			}

@@ -17,7 +17,7 @@ package node
 //     connection's buffer (conn.enqueue), never while writing it.
 //  3. Node.mu (node.go): ports, local monitors, the remotes table,
 //     functions, node monitors, addresses, listeners, the port counter
-//     and globalState. Taken under remote.mu (knownAddrs, isGlobal,
+//     and globalState. Taken under remote.mu (knownAddrs,
 //     prune), never the other way round.
 //  4. conn.mu with conn.cond (conn.go): one connection's output buffers
 //     and write state. Taken under remote.mu. Only the writer goroutine
@@ -33,6 +33,9 @@ package node
 //     a connection's reader, the dispatch loop and the heartbeat timer.
 //   - conn.wake, conn.room and loop.wake are 1-buffered channels that are
 //     only ever sent to with select/default; conn.done is closed once.
+//   - globalService.running (atomic.Bool, global.go) says whether the
+//     node runs the global service; set once on the dispatch goroutine,
+//     read by connection code (isGlobal) and Stats.
 //   - Timer.done (atomic.Bool, timer.go) decides once between an After or
 //     AfterFunc callback and Timer.Stop.
 //   - Node.once, Guard.once, monitor.once (sync.Once) run callbacks once;
@@ -42,6 +45,8 @@ package node
 //   - Node.ctx ends with Close; blocking API calls select on it.
 //
 // State owned by the dispatch goroutine (no lock, touched only by items
-// the loop runs): Node.reqs, Node.db, Node.gdb, Node.seeds. A connection
-// reader that runs an item inline does so as the loop (loop.running), so
-// it is the dispatch goroutine for that time.
+// the loop runs): Node.reqs, Node.db (the database client, db.go),
+// Node.global (the global service, global.go, but for its running flag),
+// Node.seeds (seeds, master selection and keepalive, seeds.go). A
+// connection reader that runs an item inline does so as the loop
+// (loop.running), so it is the dispatch goroutine for that time.

@@ -15,14 +15,11 @@ type globalState struct {
 	requests map[string][]any // id -> request, re-sent to every new master (%GLOBAL_REQ)
 	replies  map[string]func(args []any)
 	replyID  string // $GLOBAL_RES_ID
-	global   bool   // this node runs the global service
 }
 
 // isGlobal reports whether this node is a global node.
 func (n *Node) isGlobal() bool {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	return n.g.global
+	return n.global.running.Load()
 }
 
 // knownAddrs returns the listener addresses we know for a node: from the
@@ -40,6 +37,34 @@ func (n *Node) AddAddress(nodeID string, addrs ...string) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	n.addrs[nodeID] = append([]string(nil), addrs...)
+}
+
+// masterID returns the current master, "" when there is none.
+func (n *Node) masterID() string {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.g.master
+}
+
+// bindMaster makes id our master, "" for none. A new master gets our
+// database and every queued global request (master_set); the seeder
+// (seeds.go) decides which node it is.
+func (n *Node) bindMaster(id string) {
+	n.mu.Lock()
+	n.g.master = id
+	reqs := make([][]any, 0, len(n.g.requests))
+	for _, k := range sortedKeys(n.g.requests) {
+		reqs = append(reqs, n.g.requests[k])
+	}
+	n.mu.Unlock()
+	if id == "" {
+		return
+	}
+	n.log.Info("new master node", "master", id)
+	n.Snd(id+"#", "g_slave", n.db.snapshot())
+	for _, r := range reqs {
+		n.Snd(id+"#", r...)
+	}
 }
 
 // globalReqAdd queues a request for the master and sends it now if there
@@ -122,9 +147,4 @@ func (n *Node) gFound(src string, args []any) {
 		}
 	}
 	r.connectTo(addrs)
-}
-
-// gGlobal: a global node announces itself (normal nodes only record it).
-func (n *Node) gGlobal(src string, args []any) {
-	n.gdb.nodes[src] = true
 }

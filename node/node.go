@@ -17,12 +17,9 @@ package node
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net"
 	"sync"
-
-	"github.com/aemp-go/aemp-go/protocol"
 )
 
 // Errors returned by the API.
@@ -34,7 +31,28 @@ var (
 	ErrNotFunction = errors.New("aemp: spawn init function must be a fully-qualified name")
 )
 
-// Node is one AEMP node.
+// Node is one AEMP node. Its parts, the files that hold them and who owns
+// their state (locks.go has the lock order and what may be held with
+// what):
+//
+//	local ports, their monitors,    port.go, monitor.go,  Node.mu
+//	  spawnable functions           spawn.go
+//	other nodes: one record each,   remote.go, conn.go,   Node.mu for the table,
+//	  its connection and queues     heartbeat.go          remote.mu for a record
+//	node monitors, addresses,       monitor.go, listen.go Node.mu
+//	  listeners
+//	the dispatch loop and the node  loop.go, noderq.go    the dispatch goroutine
+//	  port's requests (%NODE_REQ)
+//	our master and the requests     master.go             Node.mu
+//	  queued for it (slave side)
+//	the database client             db.go (dbClient)      the dispatch goroutine
+//	the global service              global.go             the dispatch goroutine
+//	                                  (globalService)
+//	seeds, master search, keepalive seeds.go (seeder)     the dispatch goroutine
+//	counters                        stats.go              atomics
+//
+// The loop-owned parts reach the node through the narrow interfaces of
+// subsys.go, so each is unit tested with a fake node.
 type Node struct {
 	cfg   Config
 	id    string
@@ -42,34 +60,31 @@ type Node struct {
 	uniq  string // local port name prefix ($UNIQ), "" for randomised node IDs
 	runiq string // prefix of ports spawned elsewhere ($RUNIQ)
 
-	ctx    context.Context
+	ctx    context.Context // ends with Close
 	cancel context.CancelFunc
-	wg     sync.WaitGroup
-	once   sync.Once
+	wg     sync.WaitGroup // the node's goroutines; Close waits for them
+	once   sync.Once      // Close
 
-	mu      sync.Mutex            // see locks.go for what may be held with it
-	counter string                // Perl's $ID, shared by port and spawn names; guarded by mu
-	ports   map[string]*portState // local ports by name; guarded by mu
-	lmon    map[string][]*monitor // monitors on local ports, by port name; guarded by mu
-	remotes map[string]*remote    // guarded by mu; records of departed nodes are pruned
-	// remoteCache mirrors remotes for lock-free lookups; written under mu,
-	// together with remotes.
-	remoteCache sync.Map
-	funcs       map[string]Func     // guarded by mu
-	nodeMons    []*nodeMonitor      // guarded by mu
-	addrs       map[string][]string // known listener addresses of other nodes; guarded by mu
-	binds       []string            // our own listener addresses; guarded by mu
-	listeners   []net.Listener      // guarded by mu
+	mu          sync.Mutex            // guards what follows up to loop
+	counter     string                // Perl's $ID, shared by port and spawn names
+	ports       map[string]*portState // local ports by name
+	lmon        map[string][]*monitor // monitors on local ports, by port name
+	funcs       map[string]Func       // spawnable functions
+	remotes     map[string]*remote    // other nodes; records of departed nodes are pruned
+	remoteCache sync.Map              // remotes for lock-free lookups; written under mu with remotes
+	nodeMons    []*nodeMonitor
+	addrs       map[string][]string // known listener addresses of other nodes
+	binds       []string            // our own listener addresses
+	listeners   []net.Listener
+	g           globalState // our master and the requests queued for it
 
-	reqs map[string]nodeRequest // the node port's request table (%NODE_REQ); dispatch goroutine only
+	loop   loop                   // the dispatch goroutine; what follows is its own
+	reqs   map[string]nodeRequest // the node port's requests (%NODE_REQ)
+	db     *dbClient
+	global *globalService // but for its running flag, an atomic
+	seeds  *seeder
 
-	loop  loop
-	g     globalState // guarded by mu
-	db    dbState     // dispatch goroutine only
-	gdb   globalDB    // dispatch goroutine only
-	seeds seedState   // dispatch goroutine only
-	stats nodeStats   // atomics (stats.go)
-
+	stats   nodeStats  // atomics
 	traceMu sync.Mutex // serialises writes to cfg.Trace; a leaf (trace.go)
 }
 
@@ -95,12 +110,10 @@ func New(cfg Config) (*Node, error) {
 	}
 	n.log = n.catchLogs(cfg.Logger).With("node", n.id)
 	n.ctx, n.cancel = context.WithCancel(context.Background())
-	n.reqs = n.kernelRequests()
-	n.db = dbState{local: map[string]map[string]any{}, mon: map[string]map[string]any{}, monitors: map[string][]*dbMonitor{}}
-	n.gdb = globalDB{global: map[string]map[string]any{}, locals: map[string]map[string]map[string]any{},
-		slaves: map[string]map[string]bool{}, monitors: map[string]map[string]bool{}, nodes: map[string]bool{}}
-	n.seeds = seedState{node: map[string]string{}, seedOf: map[string]string{}, connecting: map[string]bool{},
-		keepalive: map[string]int{}, keepaliveDown: map[string]bool{}}
+	n.global = newGlobalService(n, &n.stats)
+	n.db = newDBClient(n, n.log, &n.stats)
+	n.seeds = newSeeder(n, n.log, cfg.MonitorTimeout, cfg.SeedSource != nil)
+	n.reqs = n.kernelRequests() // after db and global: it includes their requests
 	n.loop.init()
 	n.wg.Add(1)
 	go func() {
@@ -185,74 +198,3 @@ func (n *Node) Close() error {
 }
 
 func (n *Node) closed() bool { return n.ctx.Err() != nil }
-
-// nextName returns the next value of Perl's $ID counter.
-func (n *Node) nextName() string {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	n.counter = perlIncr(n.counter)
-	return n.counter
-}
-
-// Snd sends a message to a port, local or remote, asynchronously. Messages
-// from one sender to one node arrive in order. A message to a port that
-// does not exist is dropped silently, as in Perl; use MonFunc, MonKill or
-// MonSend to learn about dead ports. Snd never waits on a peer (nor on a
-// handler): a message to another node is queued for its connection, and a
-// peer that does not keep up loses its connection once Config.MaxSendQueue
-// is reached, as a transport error that monitors of its ports hear.
-func (n *Node) Snd(portID string, msg ...any) error {
-	nodeID, port := splitPort(portID)
-	if nodeID == "" {
-		return fmt.Errorf("%w: %q", ErrBadPortID, portID)
-	}
-	if n.closed() {
-		return ErrClosed
-	}
-	if n.cfg.Trace != nil {
-		n.trace("SND %s <- %s", nodeID, traceJSON(port, msg, port == ""))
-	}
-	if nodeID == n.id {
-		n.loop.post(item{port: port, data: msg, src: n.id})
-		return nil
-	}
-	return n.remote(nodeID).send(protocol.Message{Port: port, Data: msg})
-}
-
-// sndList sends a message given as one list whose first element is the
-// port ID, as Perl's `snd @_` does with a reply list.
-func (n *Node) sndList(list []any) {
-	if len(list) == 0 {
-		return
-	}
-	port, ok := protocol.PerlString(list[0])
-	if !ok {
-		n.log.Warn("cannot send: destination is not a port ID", "dest", list[0])
-		return
-	}
-	if err := n.Snd(port, list[1:]...); err != nil {
-		n.log.Debug("send failed", "port", port, "err", err)
-	}
-}
-
-// Kil kills a port, local or remote. Without a reason the port dies
-// "normally": monitors are told, but ports linked with MonKill are not
-// killed. Killing a local port always happens on the dispatch goroutine,
-// never inside the call (Perl delays kil too).
-func (n *Node) Kil(portID string, reason ...any) error {
-	nodeID, port := splitPort(portID)
-	if nodeID == "" {
-		return fmt.Errorf("%w: %q", ErrBadPortID, portID)
-	}
-	if port == "" {
-		return fmt.Errorf("%w: %s", ErrNodePort, portID)
-	}
-	if n.closed() {
-		return ErrClosed
-	}
-	if nodeID == n.id {
-		n.loop.post(item{fn: func() { n.kill(port, reason) }})
-		return nil
-	}
-	return n.remote(nodeID).send(protocol.Message{Data: append([]any{"kil1", port}, reason...)})
-}

@@ -2,6 +2,7 @@ package node
 
 import (
 	"fmt"
+	"maps"
 	"time"
 
 	"github.com/aemp-go/aemp-go/protocol"
@@ -14,7 +15,7 @@ type nodeRequest func(src string, args []any)
 // kernelRequests is Kernel.pm's %NODE_REQ: what the node port of every
 // node understands.
 func (n *Node) kernelRequests() map[string]nodeRequest {
-	return map[string]nodeRequest{
+	reqs := map[string]nodeRequest{
 		// stop monitoring a local port for another node
 		"mon0": func(src string, args []any) {
 			port := argString(args, 0)
@@ -100,9 +101,7 @@ func (n *Node) kernelRequests() map[string]nodeRequest {
 		// empty messages are keepalives or similar
 		"": func(string, []any) {},
 
-		"g_global": n.gGlobal,
-		"g_chg1":   n.gChg1,
-		"g_chg2":   n.gChg2,
+		"g_global": n.global.gGlobalSeen,
 		// another node wants us as its master: become global, then serve it
 		"g_slave": func(src string, args []any) {
 			n.becomeGlobal()
@@ -111,6 +110,8 @@ func (n *Node) kernelRequests() map[string]nodeRequest {
 		"g_reply": n.gReply,
 		"g_found": n.gFound,
 	}
+	maps.Copy(reqs, n.db.requests())
+	return reqs
 }
 
 // perlBool is how Perl's true and false values travel: "1" and "".

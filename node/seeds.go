@@ -3,6 +3,7 @@ package node
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"math/rand/v2"
 	"slices"
 	"time"
@@ -13,30 +14,40 @@ import (
 // Seed management and master selection (Kernel.pm): keep trying to be
 // connected to every seed; bind to the first seed that is up as master;
 // when the master goes down, pick another. A node that reaches its own
-// address among the seeds becomes a global node. All state here belongs
-// to the dispatch goroutine.
+// address among the seeds becomes a global node. Global nodes keep
+// connections to each other (keepalive).
 
-type seedState struct {
+// seeder is that state and its decisions. It belongs to the dispatch
+// goroutine and reaches the node only through seedHost (subsys.go); the
+// dialling and resolving it asks for run on goroutines of the node, which
+// report back with greeted, dialed and resolved.
+type seeder struct {
+	host       seedHost
+	log        *slog.Logger
+	maxRetry   time.Duration     // monitor_timeout: the longest retry delay
+	resolvers  bool              // Config.SeedSource is set
 	node       map[string]string // seed address -> node ID ("" while unknown) (%SEED_NODE)
 	seedOf     map[string]string // node ID -> seed address (%NODE_SEED)
 	connecting map[string]bool   // %SEED_CONNECT
 	srv        []string          // "srv:NAME" seeds, resolved at every retry
 	resolving  bool              // a lookup of srv seeds / SeedSource runs
 	retry      time.Duration     // $SEED_RETRY
-	timer      *time.Timer       // $SEED_WATCHER
+	timer      stopper           // $SEED_WATCHER
 	masterMon  *Guard            // $MASTER_MON
 
 	keepalive     map[string]int  // %KEEPALIVE: wanted connections, counted
 	keepaliveDown map[string]bool // %KEEPALIVE_DOWN
 	kaRetry       time.Duration
-	kaTimer       *time.Timer
+	kaTimer       stopper
 }
 
-// masterID returns the current master, "" when there is none.
-func (n *Node) masterID() string {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	return n.g.master
+// stopper is a timer as the seeder needs it (*time.Timer in a node).
+type stopper interface{ Stop() bool }
+
+func newSeeder(host seedHost, log *slog.Logger, maxRetry time.Duration, seedSource bool) *seeder {
+	return &seeder{host: host, log: log, maxRetry: maxRetry, resolvers: seedSource,
+		node: map[string]string{}, seedOf: map[string]string{}, connecting: map[string]bool{},
+		keepalive: map[string]int{}, keepaliveDown: map[string]bool{}}
 }
 
 // startNetwork runs on the dispatch goroutine after the listeners are up
@@ -53,37 +64,43 @@ func (n *Node) startNetwork() {
 		binds = append(binds, b)
 	}
 	n.dbSet(familyListeners, n.id, binds)
-	n.MonNodes(n.seedNodeEvent)
-	n.MonNodes(n.keepaliveNodeEvent)
-	n.setSeeds(n.cfg.Seeds)
-	n.masterSearch()
+	n.MonNodes(func(id string, up bool, _ []any) {
+		if !up {
+			n.global.forget(id)
+		}
+		n.seeds.nodeEvent(id, up)
+	})
+	n.MonNodes(func(id string, up bool, _ []any) { n.seeds.keepaliveEvent(id, up) })
+	n.seeds.setSeeds(n.cfg.Seeds)
+	n.seeds.masterSearch()
 }
 
-func (n *Node) setSeeds(seeds []string) {
-	n.seeds.node = map[string]string{}
-	n.seeds.seedOf = map[string]string{}
-	n.seeds.connecting = map[string]bool{}
-	n.seeds.srv = nil
-	for _, s := range seeds {
-		if IsSRVSeed(s) {
-			n.seeds.srv = append(n.seeds.srv, s)
+// setSeeds replaces the seeds and starts seeding.
+func (s *seeder) setSeeds(seeds []string) {
+	s.node = map[string]string{}
+	s.seedOf = map[string]string{}
+	s.connecting = map[string]bool{}
+	s.srv = nil
+	for _, seed := range seeds {
+		if IsSRVSeed(seed) {
+			s.srv = append(s.srv, seed)
 			continue
 		}
-		n.seeds.node[s] = ""
+		s.node[seed] = ""
 	}
-	n.seedAgain()
+	s.seedAgain()
 }
 
 // seedAgain restarts seeding soon (after a 0.6-1.2 s first retry delay).
-func (n *Node) seedAgain() {
-	n.seeds.retry = time.Duration((1 + rand.Float64()) * 0.6 * float64(time.Second))
-	if n.seeds.timer == nil {
-		n.seeds.timer = n.afterLoop(0, n.seedAll)
+func (s *seeder) seedAgain() {
+	s.retry = time.Duration((1 + rand.Float64()) * 0.6 * float64(time.Second))
+	if s.timer == nil {
+		s.timer = s.host.afterLoop(0, s.seedAll)
 	}
 }
 
 // afterLoop runs f on the dispatch goroutine after d.
-func (n *Node) afterLoop(d time.Duration, f func()) *time.Timer {
+func (n *Node) afterLoop(d time.Duration, f func()) stopper {
 	return time.AfterFunc(d, func() {
 		if !n.closed() {
 			n.loop.post(item{fn: f})
@@ -93,77 +110,106 @@ func (n *Node) afterLoop(d time.Duration, f func()) *time.Timer {
 
 // seedAll connects to every seed that is not up, and retries with a delay
 // that doubles up to monitor_timeout, until all are connected.
-func (n *Node) seedAll() {
-	n.seeds.timer = nil
-	resolvers := len(n.seeds.srv) > 0 || n.cfg.SeedSource != nil
-	if resolvers && !n.seeds.resolving {
+func (s *seeder) seedAll() {
+	s.timer = nil
+	resolvers := len(s.srv) > 0 || s.resolvers
+	if resolvers && !s.resolving {
 		// re-resolve at every retry, off the loop (DNS can take seconds);
 		// the answers are connected to when they arrive
-		n.seeds.resolving = true
-		n.wg.Add(1)
-		go n.resolveSeeds(slices.Clone(n.seeds.srv))
+		s.resolving = true
+		s.host.resolveSeeds(slices.Clone(s.srv))
 	}
 	var todo []string
-	for _, s := range sortedKeys(n.seeds.node) {
-		if id := n.seeds.node[s]; id == "" || !n.NodeIsUp(id) {
-			todo = append(todo, s)
+	for _, seed := range sortedKeys(s.node) {
+		if id := s.node[seed]; id == "" || !s.host.NodeIsUp(id) {
+			todo = append(todo, seed)
 		}
 	}
-	if len(todo) == 0 && !(resolvers && len(n.seeds.node) == 0) {
+	if len(todo) == 0 && !(resolvers && len(s.node) == 0) {
 		return // all connected; keep retrying while resolving finds nothing
 	}
-	for _, s := range todo {
-		if !n.seeds.connecting[s] {
-			n.seedConnect(s)
+	for _, seed := range todo {
+		if !s.connecting[seed] {
+			s.connect(seed)
 		}
 	}
-	n.seeds.retry *= 2
-	if n.seeds.retry > n.cfg.MonitorTimeout {
-		n.seeds.retry = n.cfg.MonitorTimeout
+	s.retry *= 2
+	if s.retry > s.maxRetry {
+		s.retry = s.maxRetry
 	}
-	n.seeds.timer = n.afterLoop(n.seeds.retry, n.seedAll)
+	s.timer = s.host.afterLoop(s.retry, s.seedAll)
+}
+
+// resolved takes the addresses a resolveSeeds found: new ones are seeds.
+func (s *seeder) resolved(addrs []string) {
+	s.resolving = false
+	for _, seed := range addrs {
+		if _, ok := s.node[seed]; ok {
+			continue
+		}
+		s.node[seed] = ""
+		if !s.connecting[seed] {
+			s.connect(seed)
+		}
+	}
+}
+
+func (s *seeder) connect(seed string) {
+	s.connecting[seed] = true
+	s.host.dialSeed(seed)
+}
+
+// greeted records the node a seed's greeting names (unless the seed was
+// dropped meanwhile).
+func (s *seeder) greeted(seed, id string) {
+	if _, ok := s.node[seed]; !ok {
+		return
+	}
+	s.node[seed] = id
+	s.seedOf[id] = seed
+}
+
+// dialed ends a dial of a seed; when the seed was ourselves, we act as
+// one: a global node.
+func (s *seeder) dialed(seed string, err error) {
+	delete(s.connecting, seed)
+	if errors.Is(err, protocol.ErrSelf) {
+		delete(s.node, seed)
+		s.host.becomeGlobal()
+	}
 }
 
 // resolveSeeds looks up srv: seeds and asks SeedSource, then adds new
 // addresses to the seeds and connects to them (on the loop).
 func (n *Node) resolveSeeds(srv []string) {
-	defer n.wg.Done()
-	var addrs []string
-	if len(srv) > 0 {
-		r := n.cfg.SRV
-		if r == nil {
-			r = &SRVResolver{}
-		}
-		ctx, cancel := context.WithTimeout(n.ctx, 5*time.Second)
-		var errs []error
-		addrs, errs = r.Expand(ctx, srv)
-		cancel()
-		for _, err := range errs {
-			n.log.Warn("cannot resolve seed", "err", err)
-		}
-	}
-	if n.cfg.SeedSource != nil {
-		addrs = append(addrs, n.cfg.SeedSource()...)
-	}
-	n.loop.post(item{fn: func() {
-		n.seeds.resolving = false
-		for _, s := range addrs {
-			if _, ok := n.seeds.node[s]; ok {
-				continue
+	n.wg.Add(1)
+	go func() {
+		defer n.wg.Done()
+		var addrs []string
+		if len(srv) > 0 {
+			r := n.cfg.SRV
+			if r == nil {
+				r = &SRVResolver{}
 			}
-			n.seeds.node[s] = ""
-			if !n.seeds.connecting[s] {
-				n.seedConnect(s)
+			ctx, cancel := context.WithTimeout(n.ctx, 5*time.Second)
+			var errs []error
+			addrs, errs = r.Expand(ctx, srv)
+			cancel()
+			for _, err := range errs {
+				n.log.Warn("cannot resolve seed", "err", err)
 			}
 		}
-	}})
+		if n.cfg.SeedSource != nil {
+			addrs = append(addrs, n.cfg.SeedSource()...)
+		}
+		n.loop.post(item{fn: func() { n.seeds.resolved(addrs) }})
+	}()
 }
 
-// seedConnect dials one seed. When the greeting names the node, it is
+// dialSeed dials one seed. When the greeting names the node, it is
 // recorded as that seed's node and asked to run the global service
 // (g_slave); when it names us, we are that seed and become global.
-func (n *Node) seedConnect(seed string) {
-	n.seeds.connecting[seed] = true
+func (n *Node) dialSeed(seed string) {
 	n.wg.Add(1)
 	go func() {
 		defer n.wg.Done()
@@ -171,154 +217,125 @@ func (n *Node) seedConnect(seed string) {
 		check := hc.CheckGreeting
 		hc.CheckGreeting = func(g *protocol.Greeting) error {
 			id := g.NodeID
-			n.loop.post(item{fn: func() {
-				if _, ok := n.seeds.node[seed]; !ok {
-					return
-				}
-				n.seeds.node[seed] = id
-				n.seeds.seedOf[id] = seed
-			}})
+			n.loop.post(item{fn: func() { n.seeds.greeted(seed, id) }})
 			n.Snd(id+"#", "g_slave")
 			return check(g)
 		}
 		err := n.dialWith(n.ctx, seed, hc)
-		n.loop.post(item{fn: func() {
-			delete(n.seeds.connecting, seed)
-			if errors.Is(err, protocol.ErrSelf) {
-				// we are this seed: act as one
-				delete(n.seeds.node, seed)
-				n.becomeGlobal()
-			}
-		}})
+		n.loop.post(item{fn: func() { n.seeds.dialed(seed, err) }})
 	}()
 }
 
-// seedNodeEvent is Kernel.pm's seed mon_nodes callback.
-func (n *Node) seedNodeEvent(id string, up bool, _ []any) {
-	if !up {
-		delete(n.gdb.nodes, id)
-	}
-	if _, ok := n.seeds.seedOf[id]; !ok {
+// nodeEvent is Kernel.pm's seed mon_nodes callback.
+func (s *seeder) nodeEvent(id string, up bool) {
+	if _, ok := s.seedOf[id]; !ok {
 		return
 	}
 	if up {
-		n.Snd(id+"#", "g_slave") // make sure it runs the global service
+		s.host.send(id+"#", "g_slave") // make sure it runs the global service
 	} else {
-		n.seedAgain()
+		s.seedAgain()
 	}
 }
 
-// masterSet binds us to a master: send it our database and every queued
-// global request (master_set).
-func (n *Node) masterSet(id string) {
-	n.mu.Lock()
-	n.g.master = id
-	reqs := make([][]any, 0, len(n.g.requests))
-	for _, k := range sortedKeys(n.g.requests) {
-		reqs = append(reqs, n.g.requests[k])
-	}
-	n.mu.Unlock()
-	n.log.Info("new master node", "master", id)
-	n.seeds.masterMon.Stop()
-	n.seeds.masterMon = n.MonNodes(func(node string, up bool, _ []any) {
-		if node == n.masterID() && !up {
-			n.mu.Lock()
-			n.g.master = ""
-			n.mu.Unlock()
-			n.masterSearch()
+// masterSet binds us to a master (master_set) and watches it: when it
+// goes down, we search again.
+func (s *seeder) masterSet(id string) {
+	s.host.bindMaster(id)
+	s.masterMon.Stop()
+	s.masterMon = s.host.MonNodes(func(node string, up bool, _ []any) {
+		if node == s.host.masterID() && !up {
+			s.host.bindMaster("")
+			s.masterSearch()
 		}
 	})
-	db := map[string]any{}
-	for f, m := range n.db.local {
-		fm := make(map[string]any, len(m))
-		for k, v := range m {
-			fm[k] = v
-		}
-		db[f] = fm
-	}
-	n.Snd(id+"#", "g_slave", db)
-	for _, r := range reqs {
-		n.Snd(id+"#", r...)
-	}
 }
 
 // masterSearch picks the first connected seed as master, or waits for one
 // to come up.
-func (n *Node) masterSearch() {
-	for _, id := range sortedKeys(n.seeds.seedOf) {
-		if n.NodeIsUp(id) {
-			n.masterSet(id)
+func (s *seeder) masterSearch() {
+	for _, id := range sortedKeys(s.seedOf) {
+		if s.host.NodeIsUp(id) {
+			s.masterSet(id)
 			return
 		}
 	}
-	n.seeds.masterMon.Stop()
-	n.seeds.masterMon = n.MonNodes(func(node string, up bool, _ []any) {
-		if !up || n.masterID() != "" {
+	s.masterMon.Stop()
+	s.masterMon = s.host.MonNodes(func(node string, up bool, _ []any) {
+		if !up || s.host.masterID() != "" {
 			return
 		}
-		if _, ok := n.seeds.seedOf[node]; ok {
-			n.masterSet(node)
+		if _, ok := s.seedOf[node]; ok {
+			s.masterSet(node)
 		}
 	})
 }
 
 // keepaliveAdd keeps a connection to a node open (global nodes to each
 // other), retrying with a doubling delay.
-func (n *Node) keepaliveAdd(id string) {
-	if id == n.id {
+func (s *seeder) keepaliveAdd(id string) {
+	if id == s.host.ID() {
 		return
 	}
-	n.seeds.keepalive[id]++
-	if n.seeds.keepalive[id] > 1 || n.NodeIsUp(id) {
+	s.keepalive[id]++
+	if s.keepalive[id] > 1 || s.host.NodeIsUp(id) {
 		return
 	}
-	n.seeds.keepaliveDown[id] = true
-	n.keepaliveAgain()
+	s.keepaliveDown[id] = true
+	s.keepaliveAgain()
 }
 
-func (n *Node) keepaliveDel(id string) {
-	if n.seeds.keepalive[id]--; n.seeds.keepalive[id] > 0 {
+func (s *seeder) keepaliveDel(id string) {
+	if s.keepalive[id]--; s.keepalive[id] > 0 {
 		return
 	}
-	delete(n.seeds.keepalive, id)
-	delete(n.seeds.keepaliveDown, id)
+	delete(s.keepalive, id)
+	delete(s.keepaliveDown, id)
 }
 
-func (n *Node) keepaliveAgain() {
-	n.seeds.kaRetry = time.Duration((1 + rand.Float64()) * 0.3 * float64(time.Second))
-	n.keepaliveAll()
+func (s *seeder) keepaliveAgain() {
+	s.kaRetry = time.Duration((1 + rand.Float64()) * 0.3 * float64(time.Second))
+	s.keepaliveAll()
 }
 
-func (n *Node) keepaliveAll() {
-	if n.seeds.kaTimer != nil {
-		n.seeds.kaTimer.Stop()
-		n.seeds.kaTimer = nil
+func (s *seeder) keepaliveAll() {
+	if s.kaTimer != nil {
+		s.kaTimer.Stop()
+		s.kaTimer = nil
 	}
-	if len(n.seeds.keepaliveDown) == 0 {
+	if len(s.keepaliveDown) == 0 {
 		return
 	}
-	for _, id := range sortedKeys(n.seeds.keepaliveDown) {
-		r := n.lockRemote(id)
-		r.connectLocked()
-		r.mu.Unlock()
+	for _, id := range sortedKeys(s.keepaliveDown) {
+		s.host.connectNode(id)
 	}
-	n.seeds.kaRetry *= 2
-	if n.seeds.kaRetry > n.cfg.MonitorTimeout {
-		n.seeds.kaRetry = n.cfg.MonitorTimeout
+	s.kaRetry *= 2
+	if s.kaRetry > s.maxRetry {
+		s.kaRetry = s.maxRetry
 	}
-	n.seeds.kaTimer = n.afterLoop(n.seeds.kaRetry, n.keepaliveAll)
+	s.kaTimer = s.host.afterLoop(s.kaRetry, s.keepaliveAll)
 }
 
-func (n *Node) keepaliveNodeEvent(id string, up bool, _ []any) {
-	if _, ok := n.seeds.keepalive[id]; !ok {
+// keepaliveEvent is the keepalive mon_nodes callback: a wanted node that
+// goes down is retried.
+func (s *seeder) keepaliveEvent(id string, up bool) {
+	if _, ok := s.keepalive[id]; !ok {
 		return
 	}
 	if up {
-		delete(n.seeds.keepaliveDown, id)
+		delete(s.keepaliveDown, id)
 		return
 	}
-	n.seeds.keepaliveDown[id] = true
-	n.keepaliveAgain()
+	s.keepaliveDown[id] = true
+	s.keepaliveAgain()
+}
+
+// connectNode starts connecting to a node unless it is connected or
+// connecting (keepalive).
+func (n *Node) connectNode(id string) {
+	r := n.lockRemote(id)
+	r.connectLocked()
+	r.mu.Unlock()
 }
 
 // dialWith is dial with a prepared handshake config.

@@ -325,7 +325,7 @@ func (n *Node) Stats() Stats {
 	n.mu.Lock()
 	s.Binds = append([]string(nil), n.binds...)
 	s.Master = n.g.master
-	s.Global = n.g.global
+	s.Global = n.global.running.Load()
 	s.Ports = len(n.ports)
 	for _, l := range n.lmon {
 		s.LocalMonitors += len(l)

@@ -218,15 +218,19 @@ func TestStatsReasonMapping(t *testing.T) {
 // does not block it.
 func TestStatsWhileHandlerBlocks(t *testing.T) {
 	n := newTestNode(t, "n", false)
-	release := make(chan struct{})
-	p := n.NewPort(func(*Port, []any) { <-release })
+	release, started := make(chan struct{}), make(chan struct{}, 2)
+	p := n.NewPort(func(*Port, []any) { started <- struct{}{}; <-release })
 	defer close(release)
 	n.Snd(p.ID(), "block")
+	// "queued" is sent once "block" runs: sent together, the loop could
+	// take both in one batch and leave nothing counted as waiting (the
+	// node is started, so its first seeding may be waiting too)
+	recv(t, started)
 	n.Snd(p.ID(), "queued")
 	done := make(chan Stats, 1)
 	go func() { // recv bounds the wait, should Stats block
 		for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
-			if s := n.Stats(); s.DispatchQueue == 1 {
+			if s := n.Stats(); s.DispatchQueue >= 1 { // "queued", and the started node's first seeding
 				done <- s
 				return
 			}
