@@ -226,6 +226,15 @@ func (r *remote) connectToLocked(addrs []string) {
 // transport_connect) and sends what was queued.
 func (r *remote) transportConnect(c *conn) {
 	r.mu.Lock()
+	c.mu.Lock() // lock order: remote.mu before conn.mu
+	closed := c.closed
+	c.mu.Unlock()
+	if closed {
+		// closed while attaching (a loss of the node's current connection
+		// takes the others with it): it must not become current
+		r.mu.Unlock()
+		return
+	}
 	if r.tr != nil {
 		// Two connections to one node, usually because both dialled at
 		// once. Perl makes the new one current and keeps receiving on the
@@ -344,14 +353,19 @@ func (r *remote) fail(onlyIfDown bool, reason ...any) {
 	r.rmon = map[string]*monitor{}
 	r.downPending = true
 	r.downReason = reason
-	// Any other connection to that node goes too. After simultaneous
-	// connects both sides keep the connection they switched away from
-	// open; if the peer closed the one we sent on but still sends on the
-	// other, it would refuse every new connection ("already connected")
-	// while we could never send again. Closing it makes both sides start
-	// over, as after any loss.
-	others := r.all
-	r.all = nil
+	// When the current connection was lost, any other connection to that
+	// node goes too. After simultaneous connects both sides keep the
+	// connection they switched away from open; if the peer closed the one
+	// we sent on but still sends on the other, it would refuse every new
+	// connection ("already connected") while we could never send again.
+	// Closing it makes both sides start over, as after any loss. (Without
+	// a current connection, what is in r.all is being attached and is
+	// left alone.)
+	var others []*conn
+	if hadTransport {
+		others = r.all
+		r.all = nil
+	}
 	r.mu.Unlock()
 	for _, c := range others {
 		c.close()
