@@ -332,10 +332,12 @@ func (r *remote) connectFailed(msg string) {
 func (r *remote) transportError(reason ...any) { r.fail(false, reason...) }
 
 // fail is transportError; with onlyIfDown it does nothing when a
-// connection is up.
+// connection is up or being attached.
 func (r *remote) fail(onlyIfDown bool, reason ...any) {
 	r.mu.Lock()
-	if onlyIfDown && r.tr != nil {
+	if onlyIfDown && (r.tr != nil || len(r.all) > 0) {
+		// a connection is up, or being attached (a seed's dial finishing
+		// while a send found no address): the node is not unreachable
 		r.mu.Unlock()
 		return
 	}
