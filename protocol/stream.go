@@ -171,6 +171,7 @@ func (s *stream) fill() error {
 	if s.readErr != nil {
 		return s.endError()
 	}
+	s.alloc.releaseStack() // nothing decoded stays referenced while we wait
 	pending := s.end - s.start
 	switch {
 	case s.buf == nil:
