@@ -365,9 +365,31 @@ func (c *conn) readLoop() {
 		return
 	}
 	src := c.r.id
+	held := false // this reader holds the loop (loop.go runOrPost)
+	defer func() {
+		if held {
+			c.n.loop.release(c, c.n)
+		}
+	}()
 	for {
-		m, err := dec.Decode()
+		var m protocol.Message
+		var ok bool
+		if held {
+			// only a message already read may run while we hold the
+			// loop; before a read, which may wait, we give it back
+			if m, ok, err = dec.DecodeBuffered(); !ok {
+				c.n.loop.release(c, c.n)
+				held = false
+			}
+		}
+		if !ok {
+			m, err = dec.Decode()
+		}
 		if err != nil {
+			if held { // what fail sets off runs on the loop, not under our hold
+				c.n.loop.release(c, c.n)
+				held = false
+			}
 			switch {
 			case errors.Is(err, protocol.ErrMessageTooLarge):
 				err = oversizeError(err, c.n.cfg.MaxMessageSize)
@@ -385,7 +407,13 @@ func (c *conn) readLoop() {
 		if m.Port == heartbeatPort {
 			continue // the answer to our probe: its arrival was all that counted
 		}
-		if !c.n.loop.runOrPost(item{port: m.Port, data: m.Data, src: src}, c, c.n) {
+		it := item{port: m.Port, data: m.Data, src: src}
+		if held {
+			held = c.n.loop.runHeld(&it, c, c.n)
+			continue
+		}
+		var queued bool
+		if queued, held = c.n.loop.runOrPost(it, c, c.n); !queued {
 			continue
 		}
 		if !c.awaitRoom() {
