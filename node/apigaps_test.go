@@ -86,18 +86,28 @@ func TestTagMatchesPerlStringification(t *testing.T) {
 }
 
 // TestSrcNodeNamesTheSender: a handler learns the node a message came
-// from; a locally sent message names this node.
+// from; a locally sent message names this node; a self kept from an
+// earlier message still names that message's sender (deliveries share
+// handles, port.go).
 func TestSrcNodeNamesTheSender(t *testing.T) {
 	a, b := pair(t)
-	got := make(chan string, 2)
-	bp := b.NewPort(func(self *Port, _ []any) { got <- self.SrcNode() })
+	got := make(chan *Port, 3)
+	bp := b.NewPort(func(self *Port, _ []any) { got <- self })
 	a.Snd(bp.ID(), "hi")
-	if s := recv(t, got); s != "a" {
+	first := recv(t, got)
+	if s := first.SrcNode(); s != "a" {
 		t.Fatalf("SrcNode %q, want a", s)
 	}
 	b.Snd(bp.ID(), "hi")
-	if s := recv(t, got); s != "b" {
+	if s := recv(t, got).SrcNode(); s != "b" {
 		t.Fatalf("SrcNode %q, want b", s)
+	}
+	a.Snd(bp.ID(), "hi")
+	if s := recv(t, got).SrcNode(); s != "a" {
+		t.Fatalf("SrcNode %q, want a", s)
+	}
+	if s := first.SrcNode(); s != "a" {
+		t.Fatalf("kept self's SrcNode changed to %q, want a", s)
 	}
 	if s := bp.SrcNode(); s != "" {
 		t.Fatalf("SrcNode outside a handler %q", s)

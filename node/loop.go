@@ -3,6 +3,7 @@ package node
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 )
 
 // item is one unit of work for the dispatch goroutine: a message for a
@@ -30,6 +31,12 @@ type loop struct {
 	running bool // some goroutine is running items (the loop's or a reader)
 	stopped bool // the node closed: posts are dropped, nothing would run them
 	wake    chan struct{}
+	// queued is set (under mu) when an item is queued and cleared (under
+	// mu) when the queue is found empty, so that a reader holding the
+	// loop learns without taking mu whether others queued items since
+	// (see runHeld). It may lag behind a post in progress: release checks
+	// the queue under mu.
+	queued atomic.Bool
 }
 
 // maxInline bounds how many queued items a reader runs after its own
@@ -45,6 +52,7 @@ func (l *loop) post(it item) {
 		return
 	}
 	l.queue = append(l.queue, it)
+	l.queued.Store(true)
 	first := len(l.queue) == 1 && !l.running
 	l.mu.Unlock()
 	if first {
@@ -62,15 +70,21 @@ func (l *loop) post(it item) {
 // items. Order and mutual exclusion are those of the loop: one goroutine
 // at a time runs items, in queue order.
 //
-// It reports whether the item was queued, in which case it counts against
-// from's receive bound until it is dispatched.
-func (l *loop) runOrPost(it item, from *conn, n *Node) (queued bool) {
+// queued reports that the item was queued instead, in which case it
+// counts against from's receive bound until it is dispatched. held
+// reports that the reader still holds the loop (running is set for it):
+// it may run its next message with runHeld, as long as that message is
+// already read, and must release the loop before it waits for anything.
+// So the messages of one read cost one claim and one release of the loop
+// between them, not one each, while items others queue meanwhile still
+// run after the reader's current item, as they would without holding.
+func (l *loop) runOrPost(it item, from *conn, n *Node) (queued, held bool) {
 	l.mu.Lock()
 	if l.running || len(l.queue) > 0 {
 		l.mu.Unlock()
 		from.queued(&it)
 		l.post(it)
-		return true
+		return true, false
 	}
 	l.running = true
 	l.mu.Unlock()
@@ -78,14 +92,52 @@ func (l *loop) runOrPost(it item, from *conn, n *Node) (queued bool) {
 		// the reader works for the loop now: its peer's silence meanwhile
 		// is not the peer's doing (heartbeat.go)
 		from.readerBusy.Store(true)
-		defer from.readerBusy.Store(false)
 	}
-	n.dispatch(&it)
-	for i := 0; i < maxInline; i++ {
+	return false, l.runHeld(&it, from, n)
+}
+
+// runHeld runs a reader's item while the reader holds the loop, then
+// whatever others queued meanwhile. It reports whether the reader still
+// holds the loop: after maxInline queued items it hands the rest to the
+// loop goroutine.
+func (l *loop) runHeld(it *item, from *conn, n *Node) bool {
+	n.dispatch(it)
+	if !l.queued.Load() {
+		return true
+	}
+	return l.drain(from, n, true)
+}
+
+// release gives back the loop a reader holds, first running what was
+// queued meanwhile (up to maxInline items, as runHeld).
+func (l *loop) release(from *conn, n *Node) { l.drain(from, n, false) }
+
+// drain runs queued items on a reader that holds the loop until the queue
+// is empty; then the reader keeps the loop if keep is set. After
+// maxInline items it gives the loop to the loop goroutine. It reports
+// whether the reader still holds the loop.
+func (l *loop) drain(from *conn, n *Node, keep bool) bool {
+	for i := 0; ; i++ {
 		l.mu.Lock()
 		if len(l.queue) == 0 {
+			l.queued.Store(false)
+			l.running = keep
+			l.mu.Unlock()
+			if !keep && from != nil {
+				from.readerBusy.Store(false)
+			}
+			return keep
+		}
+		if i == maxInline {
 			l.running = false
 			l.mu.Unlock()
+			if from != nil {
+				from.readerBusy.Store(false)
+			}
+			select {
+			case l.wake <- struct{}{}:
+			default:
+			}
 			return false
 		}
 		next := l.queue[0]
@@ -94,14 +146,6 @@ func (l *loop) runOrPost(it item, from *conn, n *Node) (queued bool) {
 		l.mu.Unlock()
 		l.dispatch(n, &next)
 	}
-	l.mu.Lock()
-	l.running = false
-	l.mu.Unlock()
-	select {
-	case l.wake <- struct{}{}:
-	default:
-	}
-	return false
 }
 
 func (l *loop) run(ctx context.Context, n *Node) {
@@ -125,6 +169,7 @@ func (l *loop) run(ctx context.Context, n *Node) {
 			}
 			batch := l.queue
 			l.queue, l.spare = l.spare[:0], nil
+			l.queued.Store(false)
 			if len(batch) > 0 {
 				l.running = true
 			}

@@ -86,20 +86,21 @@ func (p *readPacer) done(n int, wait time.Duration) {
 
 // pacedReader reads c's data-phase stream with naps (see above).
 type pacedReader struct {
-	c        *conn
-	r        io.Reader
-	p        readPacer
-	lastRead int64 // monotime at the end of the previous read
+	c     *conn
+	r     io.Reader
+	p     readPacer
+	sends uint64 // c's send count at the end of the previous read
 }
 
 func (r *pacedReader) Read(b []byte) (int, error) {
-	if r.p.wantNap(r.c.sentSince(r.lastRead)) {
+	if r.p.wantNap(r.c.sendCount() != r.sends) {
 		nap(recvNap)
 	}
 	start := monotime()
 	n, err := r.r.Read(b)
-	r.lastRead = monotime()
-	r.p.done(n, time.Duration(r.lastRead-start))
+	end := monotime()
+	r.sends = r.c.sendCount()
+	r.p.done(n, time.Duration(end-start))
 	return n, err
 }
 
@@ -116,10 +117,9 @@ func (c *conn) recvReader() io.Reader {
 	return &pacedReader{c: c, r: c.s.Reader}
 }
 
-// sentSince reports whether a message was queued on c at or after t
-// (monotime).
-func (c *conn) sentSince(t int64) bool {
+// sendCount is how many messages were queued on c so far.
+func (c *conn) sendCount() uint64 {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.lastSend >= t
+	return c.sends
 }

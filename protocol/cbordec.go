@@ -35,6 +35,7 @@ func NewCBORDecoder(r io.Reader) *CBORDecoder { return newCBORDecoder(r, DecodeL
 func newCBORDecoder(r io.Reader, lim DecodeLimits) *CBORDecoder {
 	d := &CBORDecoder{}
 	d.stream = stream{r: r, lim: lim.withDefaults(), codec: &d.c, alloc: &d.c.a}
+	d.c.a.scratch = &d.c.stack
 	d.c.maxDepth, d.c.maxBytes = d.lim.MaxDepth, d.lim.MaxMessageBytes
 	return d
 }

@@ -171,6 +171,38 @@ func diffDecode(t *testing.T, framing string, data, splits []byte) {
 		t.Fatalf("split reads change the result on %q (splits %v)\none read: %d messages, %v\n%v\nsplit:    %d messages, %v\n%v",
 			data, splits, len(got.msgs), got.err, got.msgs, len(split.msgs), split.err, split.msgs)
 	}
+	if buffered := decodeBufferedSplit(t, framing, data, splits); !sameOutcome(got, buffered) {
+		t.Fatalf("DecodeBuffered changes the result on %q (splits %v)\nDecode:         %d messages, %v\n%v\nDecodeBuffered: %d messages, %v\n%v",
+			data, splits, len(got.msgs), got.err, got.msgs, len(buffered.msgs), buffered.err, buffered.msgs)
+	}
+}
+
+// decodeBufferedSplit decodes through a splitReader as a connection's
+// reader does: DecodeBuffered while it has a message, Decode when it
+// says the next one needs a read. DecodeBuffered must never read.
+func decodeBufferedSplit(t *testing.T, framing string, data, splits []byte) outcome {
+	r := &splitReader{data: data, splits: splits}
+	dec, err := NewStreamDecoder(framing, r, DecodeLimits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var o outcome
+	for len(o.msgs) < maxDiffMessages {
+		before := r.reads
+		m, ok, err := dec.DecodeBuffered()
+		if r.reads != before {
+			t.Fatal("DecodeBuffered read")
+		}
+		if !ok {
+			m, err = dec.Decode()
+		}
+		if err != nil {
+			o.err = err
+			return o
+		}
+		o.msgs = append(o.msgs, m)
+	}
+	return o
 }
 
 // seedDataSplits adds every recorded data-phase stream of one framing,

@@ -13,6 +13,9 @@ type Decoder interface {
 	// decoded if they hold what the next Decode returns, and 0 when the
 	// next Decode has to read from the stream.
 	Buffered() int
+	// DecodeBuffered decodes the next message if the bytes already read
+	// hold it (or an error) and reports ok; it never reads.
+	DecodeBuffered() (m Message, ok bool, err error)
 }
 
 // NewStreamDecoder returns a stream decoder for framing that reads from r

@@ -29,6 +29,7 @@ func NewJSONDecoder(r io.Reader) *JSONDecoder { return newJSONDecoder(r, DecodeL
 func newJSONDecoder(r io.Reader, lim DecodeLimits) *JSONDecoder {
 	d := &JSONDecoder{}
 	d.stream = stream{r: r, lim: lim.withDefaults(), codec: &d.c, alloc: &d.c.a}
+	d.c.a.scratch = &d.c.stack
 	d.c.maxDepth = d.lim.MaxDepth
 	return d
 }

@@ -2,7 +2,9 @@ package protocol
 
 import (
 	"bytes"
+	"io"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"unsafe"
@@ -125,5 +127,30 @@ func TestKeptMessagesDoNotPinTheirNeighbours(t *testing.T) {
 			t.Errorf("%d per read: %.0f bytes per kept message", tc.perRead, per)
 		}
 		runtime.KeepAlive(kept)
+	}
+}
+
+// TestWaitingDecoderHoldsNoValues: the scratch stack's references to the
+// values of decoded messages (left in place between messages, values.go)
+// are dropped before the decoder waits for its next read.
+func TestWaitingDecoderHoldsNoValues(t *testing.T) {
+	in := []byte(`["p",["a",["b","c"],"d"],"e"]` + "\n" + `["p",[1,[2,3]],4]`)
+	d := newJSONDecoder(bytes.NewReader(in), DecodeLimits{})
+	for range 2 {
+		if _, err := d.Decode(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stack := d.c.stack[:cap(d.c.stack)]
+	if !slices.ContainsFunc(stack, func(v any) bool { return v != nil }) {
+		t.Fatal("the scratch stack holds nothing between messages: the test no longer looks at what it should")
+	}
+	if _, err := d.Decode(); err != io.EOF {
+		t.Fatalf("got %v, want io.EOF", err)
+	}
+	for i, v := range stack {
+		if v != nil {
+			t.Fatalf("after waiting for a read, scratch slot %d still holds %#v", i, v)
+		}
 	}
 }

@@ -146,6 +146,32 @@ func (s *stream) Buffered() int {
 	return s.end - s.start
 }
 
+// DecodeBuffered is Decode for the bytes already read: if they hold the
+// next message (or an error), it decodes it and reports ok; otherwise it
+// reports !ok and the next Decode must read. It never reads. Unlike
+// Buffered followed by Decode, a complete message is parsed once,
+// straight from the buffer, without a scan for its end first.
+func (s *stream) DecodeBuffered() (m Message, ok bool, err error) {
+	if s.failed != nil {
+		return Message{}, true, s.failed
+	}
+	if s.frameLen == 0 && !s.scanning && s.start < s.end {
+		mark := s.alloc.mark()
+		m, n, err := s.codec.parse(s.buf[s.start:s.end], false)
+		if err != errIncomplete {
+			m, err = s.done(m, n, err)
+			return m, true, err
+		}
+		s.alloc.rollback(mark)
+		s.scanning = true // as Decode would go on
+	}
+	if s.Buffered() == 0 {
+		return Message{}, false, nil
+	}
+	m, err = s.Decode()
+	return m, true, err
+}
+
 // done finishes a Decode: it checks the size and moves past the frame.
 func (s *stream) done(m Message, n int, err error) (Message, error) {
 	if size := n - s.codec.leading(); err == nil && size > s.lim.MaxMessageBytes {
@@ -171,6 +197,7 @@ func (s *stream) fill() error {
 	if s.readErr != nil {
 		return s.endError()
 	}
+	s.alloc.releaseStack() // nothing decoded stays referenced while we wait
 	pending := s.end - s.start
 	switch {
 	case s.buf == nil:
