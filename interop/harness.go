@@ -27,6 +27,26 @@ import (
 	"time"
 )
 
+// StartGroup starts cmd as the leader of a process group of its own (so
+// that killing the group also ends what it forks), with pipes to its
+// stdin, stdout and stderr.
+func StartGroup(cmd *exec.Cmd) (stdin io.WriteCloser, stdout, stderr io.ReadCloser, err error) {
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if stdout, err = cmd.StdoutPipe(); err != nil {
+		return nil, nil, nil, err
+	}
+	if stderr, err = cmd.StderrPipe(); err != nil {
+		return nil, nil, nil, err
+	}
+	if stdin, err = cmd.StdinPipe(); err != nil {
+		return nil, nil, nil, err
+	}
+	if err = cmd.Start(); err != nil {
+		return nil, nil, nil, err
+	}
+	return stdin, stdout, stderr, nil
+}
+
 // WantVersion is the AnyEvent::MP version these tests were written against.
 const WantVersion = "2.02"
 
@@ -386,23 +406,13 @@ func start(tb testing.TB, spec *Spec, h *Home, prog string, args ...string) *Pro
 	cmd := exec.Command(prog, args...)
 	cmd.Env = h.Env(extra...)
 	cmd.Dir = h.Dir
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	p := &Proc{tb: tb, Name: spec.NodeID, NodeID: spec.NodeID, Addr: spec.Addr, Home: h, cmd: cmd,
 		done: make(chan struct{}), change: make(chan struct{})}
-	stdout, err := cmd.StdoutPipe()
+	stdin, stdout, stderr, err := StartGroup(cmd)
 	if err != nil {
-		tb.Fatal(err)
-	}
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if p.stdin, err = cmd.StdinPipe(); err != nil {
-		tb.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
 		tb.Fatalf("interop: starting %s: %v", prog, err)
 	}
+	p.stdin = stdin
 	var readers sync.WaitGroup
 	readers.Add(2)
 	go func() { defer readers.Done(); p.read(stdout, false) }()
