@@ -557,33 +557,46 @@ func (p *Proc) WaitEvent(tb testing.TB, ctx context.Context, what string, match 
 }
 
 func (p *Proc) waitEvent(ctx context.Context, match func(Event) bool) (Event, error) {
-	for {
-		p.mu.Lock()
+	var got Event
+	err := p.await(ctx, func() bool {
 		for i, ev := range p.events {
 			if !p.used[i] && match(ev) {
 				p.used[i] = true
-				p.mu.Unlock()
-				return ev, nil
+				got = ev
+				return true
 			}
 		}
+		return false
+	})
+	return got, err
+}
+
+// await calls find (with p.mu held) now and each time the process prints
+// something, until find reports true. It gives up when ctx ends, or when
+// the process has exited and find, called once more over everything it
+// printed, still finds nothing.
+func (p *Proc) await(ctx context.Context, find func() bool) error {
+	for {
+		p.mu.Lock()
+		found := find()
 		ch := p.change
 		p.mu.Unlock()
+		if found {
+			return nil
+		}
 		select {
 		case <-ch:
 		case <-ctx.Done():
-			return nil, ctx.Err()
+			return ctx.Err()
 		case <-p.done:
 			// read what is left, once
 			p.mu.Lock()
-			for i, ev := range p.events {
-				if !p.used[i] && match(ev) {
-					p.used[i] = true
-					p.mu.Unlock()
-					return ev, nil
-				}
-			}
+			found = find()
 			p.mu.Unlock()
-			return nil, fmt.Errorf("process exited: %v", p.err)
+			if found {
+				return nil
+			}
+			return fmt.Errorf("process exited: %v", p.err)
 		}
 	}
 }
@@ -598,41 +611,24 @@ func Ev(ev, id string) func(Event) bool {
 // substr and returns it.
 func (p *Proc) WaitLine(ctx context.Context, stderr bool, substr string) (string, error) {
 	seen := 0
-	for {
-		p.mu.Lock()
+	var got string
+	err := p.await(ctx, func() bool {
 		lines := p.out
 		if stderr {
 			lines = p.errs
 		}
 		for ; seen < len(lines); seen++ {
 			if strings.Contains(lines[seen], substr) {
-				l := lines[seen]
-				p.mu.Unlock()
-				return l, nil
+				got = lines[seen]
+				return true
 			}
 		}
-		ch := p.change
-		p.mu.Unlock()
-		select {
-		case <-ch:
-		case <-ctx.Done():
-			return "", fmt.Errorf("no line containing %q from %s: %w", substr, p.Name, ctx.Err())
-		case <-p.done:
-			p.mu.Lock()
-			lines = p.out
-			if stderr {
-				lines = p.errs
-			}
-			for ; seen < len(lines); seen++ {
-				if strings.Contains(lines[seen], substr) {
-					p.mu.Unlock()
-					return lines[seen], nil
-				}
-			}
-			p.mu.Unlock()
-			return "", fmt.Errorf("no line containing %q from %s: process exited: %v", substr, p.Name, p.err)
-		}
+		return false
+	})
+	if err != nil {
+		return "", fmt.Errorf("no line containing %q from %s: %w", substr, p.Name, err)
 	}
+	return got, nil
 }
 
 // LogSink is a slog handler that keeps every record, so tests can read

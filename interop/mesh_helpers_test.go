@@ -546,15 +546,3 @@ func jsonUnmarshalNumber(raw []byte, v any) error {
 	d.UseNumber()
 	return d.Decode(v)
 }
-
-// meshRecv waits up to 10 s for one value on ch.
-func meshRecv[T any](t testing.TB, ch <-chan T, what string) T {
-	t.Helper()
-	select {
-	case v := <-ch:
-		return v
-	case <-time.After(10 * time.Second):
-		t.Fatalf("timed out waiting for %s", what)
-		panic("unreachable")
-	}
-}
