@@ -202,20 +202,26 @@ func floatValue(f float64) (any, error) {
 // deepCopy copies an rc value so that a resolved configuration never aliases
 // the RC document it came from.
 func deepCopy(v any) any {
+	return mapLeaves(v, func(leaf any) any { return leaf })
+}
+
+// mapLeaves rebuilds a decoded value tree (arrays []any and objects
+// map[string]any, copied at every level) with each other value replaced by
+// leaf(value).
+func mapLeaves(v any, leaf func(any) any) any {
 	switch x := v.(type) {
 	case []any:
 		out := make([]any, len(x))
 		for i, e := range x {
-			out[i] = deepCopy(e)
+			out[i] = mapLeaves(e, leaf)
 		}
 		return out
 	case map[string]any:
 		out := make(map[string]any, len(x))
 		for k, e := range x {
-			out[k] = deepCopy(e)
+			out[k] = mapLeaves(e, leaf)
 		}
 		return out
-	default:
-		return v
 	}
+	return leaf(v)
 }

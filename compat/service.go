@@ -173,21 +173,10 @@ func RunServices(n *node.Node, list []Service, registry map[string]ServiceFunc) 
 // into the message value model of package protocol: JSON numbers become
 // int64 (uint64 above its range) or float64, recursively.
 func WireValue(v any) any {
-	switch x := v.(type) {
-	case json.Number:
-		return protocol.ParseNumber(x.String())
-	case []any:
-		out := make([]any, len(x))
-		for i, e := range x {
-			out[i] = WireValue(e)
+	return mapLeaves(v, func(leaf any) any {
+		if n, ok := leaf.(json.Number); ok {
+			return protocol.ParseNumber(n.String())
 		}
-		return out
-	case map[string]any:
-		out := make(map[string]any, len(x))
-		for k, e := range x {
-			out[k] = WireValue(e)
-		}
-		return out
-	}
-	return v
+		return leaf
+	})
 }

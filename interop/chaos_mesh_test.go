@@ -224,26 +224,16 @@ func (m *chaosMesh) startNode(nd *chaosNode) (*chaosInst, error) {
 		cmd.Env = append(os.Environ(), chaosChildEnv+"=1", "CHAOS_NODEID="+nd.name, "CHAOS_ADDR="+nd.addr,
 			"CHAOS_SEEDS="+strings.Join(nd.seeds, ","), "CHAOS_FAMILY="+m.family, "CHAOS_INTERVAL="+m.interval.String())
 	}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	m.mu.Lock()
 	nd.starts++
 	in := &chaosInst{node: nd, n: nd.starts, cmd: cmd, ready: make(chan struct{}), done: make(chan struct{}),
 		last: map[string]int64{}, reset: map[string]bool{}, mons: map[string]*chaosMon{}, lastFrom: map[string]time.Time{}}
 	m.mu.Unlock()
-	stdout, err := cmd.StdoutPipe()
+	stdin, stdout, stderr, err := StartGroup(cmd)
 	if err != nil {
 		return nil, err
 	}
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		return nil, err
-	}
-	if in.stdin, err = cmd.StdinPipe(); err != nil {
-		return nil, err
-	}
-	if err := cmd.Start(); err != nil {
-		return nil, err
-	}
+	in.stdin = stdin
 	var readers sync.WaitGroup
 	readers.Add(2)
 	go func() { defer readers.Done(); m.readEvents(in, stdout) }()

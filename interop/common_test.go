@@ -87,11 +87,23 @@ type Agent struct {
 // for it to be ready.
 func StartAgent(t testing.TB, spec Spec) *Agent {
 	t.Helper()
-	script, err := readTestdata("agent.pl")
+	return startAgentScript(t, spec, "agent.pl")
+}
+
+// startAgentScript runs the command agent testdata/<name> (agent.pl or
+// ops_agent.pl) with its command loop, testdata/agent_serve.pl, appended,
+// as the node spec describes, and waits for it to be ready.
+func startAgentScript(t testing.TB, spec Spec, name string) *Agent {
+	t.Helper()
+	script, err := readTestdata(name)
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := &Agent{Proc: StartScript(t, spec, script)}
+	serve, err := readTestdata("agent_serve.pl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := &Agent{Proc: StartScript(t, spec, script+"\n"+serve)}
 	a.WaitEvent(t, timeout(t, StartTimeout), "ready", Ev("ready", ""))
 	return a
 }

@@ -137,7 +137,7 @@ func registrationChecks(t *testing.T, family string, goReg *node.Node, perlReg *
 		t.Errorf("Perl port got %s, want [\"ping\",%q]", got, gp)
 	}
 	perlReg.do(map[string]any{"op": "snd", "to": gp, "msg": []any{"pong", pp}})
-	if got := meshRecv(t, gin.msgs, "message from Perl to the registered Go port"); len(got) != 2 || got[0] != "pong" || got[1] != pp {
+	if got := recv(t, gin.msgs, "message from Perl to the registered Go port"); len(got) != 2 || got[0] != "pong" || got[1] != pp {
 		t.Errorf("Go port got %#v, want [pong %s]", got, pp)
 	}
 

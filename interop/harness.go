@@ -27,6 +27,26 @@ import (
 	"time"
 )
 
+// StartGroup starts cmd as the leader of a process group of its own (so
+// that killing the group also ends what it forks), with pipes to its
+// stdin, stdout and stderr.
+func StartGroup(cmd *exec.Cmd) (stdin io.WriteCloser, stdout, stderr io.ReadCloser, err error) {
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if stdout, err = cmd.StdoutPipe(); err != nil {
+		return nil, nil, nil, err
+	}
+	if stderr, err = cmd.StderrPipe(); err != nil {
+		return nil, nil, nil, err
+	}
+	if stdin, err = cmd.StdinPipe(); err != nil {
+		return nil, nil, nil, err
+	}
+	if err = cmd.Start(); err != nil {
+		return nil, nil, nil, err
+	}
+	return stdin, stdout, stderr, nil
+}
+
 // WantVersion is the AnyEvent::MP version these tests were written against.
 const WantVersion = "2.02"
 
@@ -386,23 +406,13 @@ func start(tb testing.TB, spec *Spec, h *Home, prog string, args ...string) *Pro
 	cmd := exec.Command(prog, args...)
 	cmd.Env = h.Env(extra...)
 	cmd.Dir = h.Dir
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	p := &Proc{tb: tb, Name: spec.NodeID, NodeID: spec.NodeID, Addr: spec.Addr, Home: h, cmd: cmd,
 		done: make(chan struct{}), change: make(chan struct{})}
-	stdout, err := cmd.StdoutPipe()
+	stdin, stdout, stderr, err := StartGroup(cmd)
 	if err != nil {
-		tb.Fatal(err)
-	}
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if p.stdin, err = cmd.StdinPipe(); err != nil {
-		tb.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
 		tb.Fatalf("interop: starting %s: %v", prog, err)
 	}
+	p.stdin = stdin
 	var readers sync.WaitGroup
 	readers.Add(2)
 	go func() { defer readers.Done(); p.read(stdout, false) }()
@@ -547,33 +557,46 @@ func (p *Proc) WaitEvent(tb testing.TB, ctx context.Context, what string, match 
 }
 
 func (p *Proc) waitEvent(ctx context.Context, match func(Event) bool) (Event, error) {
-	for {
-		p.mu.Lock()
+	var got Event
+	err := p.await(ctx, func() bool {
 		for i, ev := range p.events {
 			if !p.used[i] && match(ev) {
 				p.used[i] = true
-				p.mu.Unlock()
-				return ev, nil
+				got = ev
+				return true
 			}
 		}
+		return false
+	})
+	return got, err
+}
+
+// await calls find (with p.mu held) now and each time the process prints
+// something, until find reports true. It gives up when ctx ends, or when
+// the process has exited and find, called once more over everything it
+// printed, still finds nothing.
+func (p *Proc) await(ctx context.Context, find func() bool) error {
+	for {
+		p.mu.Lock()
+		found := find()
 		ch := p.change
 		p.mu.Unlock()
+		if found {
+			return nil
+		}
 		select {
 		case <-ch:
 		case <-ctx.Done():
-			return nil, ctx.Err()
+			return ctx.Err()
 		case <-p.done:
 			// read what is left, once
 			p.mu.Lock()
-			for i, ev := range p.events {
-				if !p.used[i] && match(ev) {
-					p.used[i] = true
-					p.mu.Unlock()
-					return ev, nil
-				}
-			}
+			found = find()
 			p.mu.Unlock()
-			return nil, fmt.Errorf("process exited: %v", p.err)
+			if found {
+				return nil
+			}
+			return fmt.Errorf("process exited: %v", p.err)
 		}
 	}
 }
@@ -588,41 +611,24 @@ func Ev(ev, id string) func(Event) bool {
 // substr and returns it.
 func (p *Proc) WaitLine(ctx context.Context, stderr bool, substr string) (string, error) {
 	seen := 0
-	for {
-		p.mu.Lock()
+	var got string
+	err := p.await(ctx, func() bool {
 		lines := p.out
 		if stderr {
 			lines = p.errs
 		}
 		for ; seen < len(lines); seen++ {
 			if strings.Contains(lines[seen], substr) {
-				l := lines[seen]
-				p.mu.Unlock()
-				return l, nil
+				got = lines[seen]
+				return true
 			}
 		}
-		ch := p.change
-		p.mu.Unlock()
-		select {
-		case <-ch:
-		case <-ctx.Done():
-			return "", fmt.Errorf("no line containing %q from %s: %w", substr, p.Name, ctx.Err())
-		case <-p.done:
-			p.mu.Lock()
-			lines = p.out
-			if stderr {
-				lines = p.errs
-			}
-			for ; seen < len(lines); seen++ {
-				if strings.Contains(lines[seen], substr) {
-					p.mu.Unlock()
-					return lines[seen], nil
-				}
-			}
-			p.mu.Unlock()
-			return "", fmt.Errorf("no line containing %q from %s: process exited: %v", substr, p.Name, p.err)
-		}
+		return false
+	})
+	if err != nil {
+		return "", fmt.Errorf("no line containing %q from %s: %w", substr, p.Name, err)
 	}
+	return got, nil
 }
 
 // LogSink is a slog handler that keeps every record, so tests can read

@@ -384,22 +384,12 @@ func startTutProc(t testing.TB, name string, env []string, dir, prog string, arg
 	cmd := exec.Command(prog, args...)
 	cmd.Env = env
 	cmd.Dir = dir
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	p := &tutProc{t: t, name: name, cmd: cmd, done: make(chan struct{}), change: make(chan struct{})}
-	stdout, err := cmd.StdoutPipe()
+	stdin, stdout, stderr, err := StartGroup(cmd)
 	if err != nil {
-		t.Fatal(err)
-	}
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if p.stdin, err = cmd.StdinPipe(); err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
 		t.Fatalf("starting %s: %v", name, err)
 	}
+	p.stdin = stdin
 	var readers sync.WaitGroup
 	readers.Add(2)
 	go func() { defer readers.Done(); p.read(stdout, "") }()
@@ -555,16 +545,4 @@ func jsonUnmarshalNumber(raw []byte, v any) error {
 	d := json.NewDecoder(bytes.NewReader(raw))
 	d.UseNumber()
 	return d.Decode(v)
-}
-
-// meshRecv waits up to 10 s for one value on ch.
-func meshRecv[T any](t testing.TB, ch <-chan T, what string) T {
-	t.Helper()
-	select {
-	case v := <-ch:
-		return v
-	case <-time.After(10 * time.Second):
-		t.Fatalf("timed out waiting for %s", what)
-		panic("unreachable")
-	}
 }

@@ -27,13 +27,7 @@ import (
 // startOpsAgent runs testdata/ops_agent.pl as the node spec describes.
 func startOpsAgent(t testing.TB, spec Spec) *Agent {
 	t.Helper()
-	script, err := readTestdata("ops_agent.pl")
-	if err != nil {
-		t.Fatal(err)
-	}
-	a := &Agent{Proc: StartScript(t, spec, script)}
-	a.WaitEvent(t, timeout(t, StartTimeout), "ready", Ev("ready", ""))
-	return a
+	return startAgentScript(t, spec, "ops_agent.pl")
 }
 
 // toolHome is a home whose rc file gives the protocol commands (profile

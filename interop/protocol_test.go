@@ -1,6 +1,7 @@
 package interop
 
 import (
+	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -189,8 +190,17 @@ func TestTLS(t *testing.T) {
 	}
 	fc := framingCase{perl: nil, goList: nil, goSends: "cbor", perlSend: "cbor"}
 
-	checkTLS := func(t *testing.T, s *protocol.Session) {
+	// handshake does the TLS handshake as goNodeID on conn to perl (at
+	// addr), checks the session and TLS state and exchanges messages.
+	handshake := func(t *testing.T, ctx context.Context, conn net.Conn, perl *Proc, goNodeID, addr string) {
 		t.Helper()
+		hc := goHandshakeConfig(goNodeID, nil, addr)
+		hc.TLS = creds
+		s, err := protocol.Handshake(ctx, conn, hc)
+		if err != nil {
+			t.Fatalf("TLS handshake with Perl: %v", err)
+		}
+		checkSession(t, s, perl, fc, true)
 		tc, ok := s.Conn.(*tls.Conn)
 		if !ok {
 			t.Fatalf("Session.Conn is %T, not TLS", s.Conn)
@@ -202,6 +212,7 @@ func TestTLS(t *testing.T) {
 		if !strings.Contains(pem, "BEGIN CERTIFICATE") || st.PeerCertificates[0].Subject.CommonName != "AnyEvent::MP" {
 			t.Errorf("Perl's TLS certificate subject %q, want the gencert one (CN=AnyEvent::MP)", st.PeerCertificates[0].Subject)
 		}
+		exchange(t, newRawPeer(t, s), goNodeID, "cbor")
 	}
 
 	t.Run("GoDialsPerl", func(t *testing.T) {
@@ -213,30 +224,14 @@ func TestTLS(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer conn.Close()
-		hc := goHandshakeConfig("go_tls", nil, perl.Addr)
-		hc.TLS = creds
-		s, err := protocol.Handshake(ctx, conn, hc)
-		if err != nil {
-			t.Fatalf("TLS handshake with Perl: %v", err)
-		}
-		checkSession(t, s, perl, fc, true)
-		checkTLS(t, s)
-		exchange(t, newRawPeer(t, s), "go_tls", "cbor")
+		handshake(t, ctx, conn, perl, "go_tls", perl.Addr)
 	})
 	t.Run("PerlDialsGo", func(t *testing.T) {
 		t.Parallel()
 		l := listen(t)
 		perl := StartAempRun(t, Spec{NodeID: "perl_tlsd", Secret: testSecret, Cert: pem, Seeds: []string{l.Addr().String()}}, nil)
 		conn := acceptOne(t, l, 10*time.Second)
-		hc := goHandshakeConfig("go_tls_seed", nil, conn.RemoteAddr().String())
-		hc.TLS = creds
-		s, err := protocol.Handshake(timeout(t, 10*time.Second), conn, hc)
-		if err != nil {
-			t.Fatalf("TLS handshake with Perl: %v", err)
-		}
-		checkSession(t, s, perl, fc, true)
-		checkTLS(t, s)
-		exchange(t, newRawPeer(t, s), "go_tls_seed", "cbor")
+		handshake(t, timeout(t, 10*time.Second), conn, perl, "go_tls_seed", conn.RemoteAddr().String())
 	})
 	t.Run("Node", func(t *testing.T) {
 		// node.Config.TLS: the node connects with TLS and cal works

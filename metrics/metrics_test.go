@@ -2,21 +2,16 @@ package metrics
 
 import (
 	"context"
-	"io"
 	"log/slog"
-	"net/http"
 	"net/http/httptest"
-	"sort"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/aemp-go/aemp-go/internal/metricstest"
 	"github.com/aemp-go/aemp-go/node"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
-	dto "github.com/prometheus/client_model/go"
-	"github.com/prometheus/common/expfmt"
-	"github.com/prometheus/common/model"
 )
 
 func startNode(t *testing.T, id string) *node.Node {
@@ -33,57 +28,6 @@ func startNode(t *testing.T, id string) *node.Node {
 	return n
 }
 
-// scrape fetches and parses the exposition; series are keyed
-// `name{label="value",...}` with the labels sorted.
-func scrape(t *testing.T, url string) map[string]float64 {
-	t.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		b, _ := io.ReadAll(resp.Body)
-		t.Fatalf("scrape: %s %s", resp.Status, b)
-	}
-	p := expfmt.NewTextParser(model.UTF8Validation)
-	fams, err := p.TextToMetricFamilies(resp.Body)
-	if err != nil {
-		t.Fatalf("exposition does not parse: %v", err)
-	}
-	out := map[string]float64{}
-	for name, f := range fams {
-		for _, m := range f.GetMetric() {
-			out[seriesKey(name, m)] = value(m)
-		}
-	}
-	return out
-}
-
-func seriesKey(name string, m *dto.Metric) string {
-	var ls []string
-	for _, l := range m.GetLabel() {
-		ls = append(ls, l.GetName()+`="`+l.GetValue()+`"`)
-	}
-	sort.Strings(ls)
-	if len(ls) == 0 {
-		return name
-	}
-	return name + "{" + strings.Join(ls, ",") + "}"
-}
-
-func value(m *dto.Metric) float64 {
-	switch {
-	case m.Counter != nil:
-		return m.Counter.GetValue()
-	case m.Gauge != nil:
-		return m.Gauge.GetValue()
-	case m.Untyped != nil:
-		return m.Untyped.GetValue()
-	}
-	return 0
-}
-
 // The endpoint shows the counters moving while messages flow between two
 // nodes, and the peer's state and transport errors after it is killed.
 func TestScrapeWhileMessagesFlowAndAfterPeerDies(t *testing.T) {
@@ -93,7 +37,7 @@ func TestScrapeWhileMessagesFlowAndAfterPeerDies(t *testing.T) {
 	defer srv.Close()
 	url := srv.URL + "/metrics"
 
-	before := scrape(t, url)
+	before := metricstest.Scrape(t, url)
 	if before[`aemp_node_info{node="a"}`] != 1 || before["aemp_global"] != 0 || before["aemp_ports"] != 0 {
 		t.Fatalf("node series: %v", before)
 	}
@@ -121,9 +65,9 @@ func TestScrapeWhileMessagesFlowAndAfterPeerDies(t *testing.T) {
 		}
 	}
 	send(10)
-	m1 := scrape(t, url)
+	m1 := metricstest.Scrape(t, url)
 	send(50)
-	m2 := scrape(t, url)
+	m2 := metricstest.Scrape(t, url)
 	for _, s := range []string{`aemp_peer_sent_messages_total{peer="b"}`, `aemp_peer_sent_bytes_total{peer="b"}`,
 		"aemp_sent_messages_total", "aemp_sent_bytes_total"} {
 		if !(m1[s] >= 10 && m2[s] >= m1[s]+50) {
@@ -149,7 +93,7 @@ func TestScrapeWhileMessagesFlowAndAfterPeerDies(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("the monitor did not fire")
 	}
-	m3 := scrape(t, url)
+	m3 := metricstest.Scrape(t, url)
 	if m3[`aemp_peer_state{peer="b",state="down"}`] != 1 || m3[`aemp_peer_state{peer="b",state="up"}`] != 0 {
 		t.Errorf("b not down after it closed: %v", m3)
 	}
@@ -209,7 +153,7 @@ aemp_peers{state="up"} 0
 	}
 }
 
-// gather collects c through a registry, keyed like scrape.
+// gather collects c through a registry, keyed like metricstest.Scrape.
 func gather(t *testing.T, c prometheus.Collector) map[string]float64 {
 	t.Helper()
 	reg := prometheus.NewPedanticRegistry()
@@ -218,13 +162,7 @@ func gather(t *testing.T, c prometheus.Collector) map[string]float64 {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := map[string]float64{}
-	for _, f := range fams {
-		for _, m := range f.GetMetric() {
-			out[seriesKey(f.GetName(), m)] = value(m)
-		}
-	}
-	return out
+	return metricstest.Series(fams)
 }
 
 // The collector is a valid collector: descriptions and metrics agree, no

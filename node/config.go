@@ -114,39 +114,17 @@ type Config struct {
 }
 
 func (c *Config) setDefaults() {
-	if c.MonitorTimeout <= 0 {
-		c.MonitorTimeout = protocol.DefaultMonitorTimeout
-	}
-	if c.ConnectInterval <= 0 {
-		c.ConnectInterval = protocol.DefaultConnectInterval
-	}
-	if c.MaxSendQueue <= 0 {
-		c.MaxSendQueue = DefaultMaxSendQueue
-	}
-	if c.WriteStallTimeout <= 0 {
-		c.WriteStallTimeout = DefaultWriteStallTimeout
-	}
-	if c.MaxRecvQueue <= 0 {
-		c.MaxRecvQueue = DefaultMaxRecvQueue
-	}
-	if c.MaxRecvQueueLen <= 0 {
-		c.MaxRecvQueueLen = DefaultMaxRecvQueueLen
-	}
-	if c.MaxMessageSize <= 0 {
-		c.MaxMessageSize = DefaultMaxMessageSize
-	}
-	if c.HeartbeatInterval <= 0 {
-		c.HeartbeatInterval = DefaultHeartbeatInterval
-	}
-	if c.HeartbeatTimeout <= 0 {
-		c.HeartbeatTimeout = DefaultHeartbeatTimeout
-	}
-	if c.MaxDepartedPeers <= 0 {
-		c.MaxDepartedPeers = DefaultMaxDepartedPeers
-	}
-	if c.LogCatcherQueue <= 0 {
-		c.LogCatcherQueue = DefaultLogCatcherQueue
-	}
+	orDefault(&c.MonitorTimeout, protocol.DefaultMonitorTimeout)
+	orDefault(&c.ConnectInterval, protocol.DefaultConnectInterval)
+	orDefault(&c.MaxSendQueue, DefaultMaxSendQueue)
+	orDefault(&c.WriteStallTimeout, DefaultWriteStallTimeout)
+	orDefault(&c.MaxRecvQueue, DefaultMaxRecvQueue)
+	orDefault(&c.MaxRecvQueueLen, DefaultMaxRecvQueueLen)
+	orDefault(&c.MaxMessageSize, DefaultMaxMessageSize)
+	orDefault(&c.HeartbeatInterval, DefaultHeartbeatInterval)
+	orDefault(&c.HeartbeatTimeout, DefaultHeartbeatTimeout)
+	orDefault(&c.MaxDepartedPeers, DefaultMaxDepartedPeers)
+	orDefault(&c.LogCatcherQueue, DefaultLogCatcherQueue)
 	if c.Transport == nil {
 		c.Transport = TCPTransport{}
 	}
@@ -155,6 +133,14 @@ func (c *Config) setDefaults() {
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
+	}
+}
+
+// orDefault sets *v to def when *v is zero or negative: a limit left unset
+// (or set to a value that cannot work) takes its default.
+func orDefault[T int | time.Duration](v *T, def T) {
+	if *v <= 0 {
+		*v = def
 	}
 }
 

@@ -288,7 +288,10 @@ func TestNodePortRequests(t *testing.T) {
 	_ = b
 }
 
-func TestMonitorFiresOnConnectionLoss(t *testing.T) {
+// reasonOfConnectionLoss connects node a to node b, monitors a port of b
+// from a, closes b and returns the reason a's monitor fired with.
+func reasonOfConnectionLoss(t *testing.T) []any {
+	t.Helper()
 	a, b := pair(t)
 	bp := b.NewPort(func(*Port, []any) {})
 	reason := make(chan []any, 1)
@@ -299,7 +302,11 @@ func TestMonitorFiresOnConnectionLoss(t *testing.T) {
 		t.Fatal(err)
 	}
 	b.Close()
-	r := recv(t, reason)
+	return recv(t, reason)
+}
+
+func TestMonitorFiresOnConnectionLoss(t *testing.T) {
+	r := reasonOfConnectionLoss(t)
 	if len(r) != 3 || r[0] != "transport_error" || r[1] != "b" {
 		t.Fatalf("reason %v", r)
 	}

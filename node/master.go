@@ -130,9 +130,7 @@ func (n *Node) gFind(id string) {
 func (n *Node) gFound(src string, args []any) {
 	id := argString(args, 0)
 	n.globalReqDel("g_find " + id)
-	n.mu.Lock()
-	r := n.remotes[id]
-	n.mu.Unlock()
+	r := n.knownRemote(id)
 	if r == nil {
 		return
 	}

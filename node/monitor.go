@@ -190,8 +190,6 @@ func (n *Node) NodeIsUp(nodeID string) bool {
 	if nodeID == n.id {
 		return true
 	}
-	n.mu.Lock()
-	r := n.remotes[nodeID]
-	n.mu.Unlock()
+	r := n.knownRemote(nodeID)
 	return r != nil && r.isUp()
 }

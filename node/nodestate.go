@@ -43,9 +43,7 @@ func (n *Node) NodeState(nodeID string) NodeStatus {
 	if nodeID == n.id {
 		return NodeUp
 	}
-	n.mu.Lock()
-	r := n.remotes[nodeID]
-	n.mu.Unlock()
+	r := n.knownRemote(nodeID)
 	if r == nil {
 		return NodeUnknown
 	}
@@ -58,4 +56,12 @@ func (n *Node) NodeState(nodeID string) NodeStatus {
 		return NodeDown
 	}
 	return NodeUnknown
+}
+
+// knownRemote returns the record of a node the kernel knows, or nil;
+// unlike remote it does not make one.
+func (n *Node) knownRemote(id string) *remote {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.remotes[id]
 }

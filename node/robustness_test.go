@@ -111,17 +111,7 @@ func TestTransportErrorReasonsUsePerlWords(t *testing.T) {
 		}
 	}
 	// and end to end: the peer closes, the monitor hears "Unexpected end-of-file"
-	a, b := pair(t)
-	bp := b.NewPort(func(*Port, []any) {})
-	reason := make(chan []any, 1)
-	a.MonFunc(bp.ID(), func(r []any) { reason <- r })
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if _, err := a.Cal(ctx, "b#", "time"); err != nil {
-		t.Fatal(err)
-	}
-	b.Close()
-	if r := recv(t, reason); len(r) != 3 || r[2] != "Unexpected end-of-file" {
+	if r := reasonOfConnectionLoss(t); len(r) != 3 || r[2] != "Unexpected end-of-file" {
 		t.Fatalf("reason %v", r)
 	}
 }

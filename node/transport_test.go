@@ -92,21 +92,30 @@ func TestTwoNodesOverMemTransport(t *testing.T) {
 	}
 }
 
+// calTwentyTimes makes twenty request/response round trips from a to peer
+// (the idle gaps between them make each send try the inline write path)
+// and returns a's current connection to peer afterwards.
+func calTwentyTimes(t *testing.T, a *Node, peer string) *conn {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for i := 0; i < 20; i++ {
+		if _, err := a.Cal(ctx, peer+"#", "time"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := a.lockRemote(peer)
+	c := r.tr
+	r.mu.Unlock()
+	return c
+}
+
 // In-memory connections have no file descriptor: senders never write
 // inline, the writer goroutine does every write, and request/response
 // traffic works as over TCP.
 func TestMemConnsWriteThroughWriterGoroutine(t *testing.T) {
 	a, _ := pair(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	for i := 0; i < 20; i++ { // idle gaps make sends try the inline path
-		if _, err := a.Cal(ctx, "b#", "time"); err != nil {
-			t.Fatal(err)
-		}
-	}
-	r := a.lockRemote("b")
-	c := r.tr
-	r.mu.Unlock()
+	c := calTwentyTimes(t, a, "b")
 	if c == nil || c.raw != nil {
 		t.Fatalf("connection %v: want one without a raw fd", c)
 	}
@@ -159,16 +168,7 @@ func TestTransportConnWrittenThroughItsWrite(t *testing.T) {
 	b := newTestNode(t, "b", true)
 	a := testNode(t, Config{NodeID: "a", Transport: ct})
 	a.AddAddress("b", b.Binds()...)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	for i := 0; i < 20; i++ { // idle gaps: each request would be an inline write on a TCPConn
-		if _, err := a.Cal(ctx, "b#", "time"); err != nil {
-			t.Fatal(err)
-		}
-	}
-	r := a.lockRemote("b")
-	c := r.tr
-	r.mu.Unlock()
+	c := calTwentyTimes(t, a, "b")
 	if c == nil || c.raw != nil {
 		t.Fatalf("connection %v: want no inline writes", c)
 	}

@@ -1,46 +1,16 @@
 package main
 
 import (
-	"bufio"
 	"net"
-	"net/http"
 	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/aemp-go/aemp-go/internal/metricstest"
 )
 
 var metricsURLRE = regexp.MustCompile(`metrics on (http://\S+/metrics)`)
-
-// scrapeText fetches a metrics page into series -> value (series as
-// printed, e.g. `aemp_peer_state{peer="x",state="up"}`).
-func scrapeText(t *testing.T, url string) map[string]float64 {
-	t.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("scrape %s: %s", url, resp.Status)
-	}
-	out := map[string]float64{}
-	sc := bufio.NewScanner(resp.Body)
-	for sc.Scan() {
-		line := sc.Text()
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		i := strings.LastIndexByte(line, ' ')
-		v, err := strconv.ParseFloat(line[i+1:], 64)
-		if err != nil {
-			t.Fatalf("bad line %q", line)
-		}
-		out[line[:i]] = v
-	}
-	return out
-}
 
 // The rc key metrics_listen makes run serve metrics; they move when a
 // client talks to the node, and show the client gone after it left.
@@ -52,7 +22,7 @@ func TestRunServesMetricsFromProfileKey(t *testing.T) {
 		t.Fatalf("no metrics address in %q", stdout)
 	}
 	url := m[1]
-	before := scrapeText(t, url)
+	before := metricstest.Scrape(t, url)
 	if before[`aemp_node_info{node="gonode"}`] != 1 {
 		t.Fatalf("node info missing: %v", before)
 	}
@@ -62,7 +32,7 @@ func TestRunServesMetricsFromProfileKey(t *testing.T) {
 	var after map[string]float64
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		after = scrapeText(t, url)
+		after = metricstest.Scrape(t, url)
 		if after[`aemp_peers{state="down"}`] >= 1 || time.Now().After(deadline) {
 			break
 		}
@@ -97,7 +67,7 @@ func TestRunMetricsFlag(t *testing.T) {
 	addr := freeAddr(t)
 	stdout, _, _ = startRun(t, "--metrics", addr)
 	contains(t, "stdout", stdout.String(), "metrics on http://"+addr+"/metrics")
-	if s := scrapeText(t, "http://"+addr+"/metrics"); s["aemp_ports"] < 0 {
+	if s := metricstest.Scrape(t, "http://"+addr+"/metrics"); s["aemp_ports"] < 0 {
 		t.Error("no aemp_ports")
 	}
 }

@@ -38,22 +38,12 @@ var live struct {
 }
 
 func startProc(name string, cmd *exec.Cmd, dir string) (*proc, error) {
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	p := &proc{name: name, cmd: cmd, dir: dir, lines: make(chan string, 64), done: make(chan struct{})}
-	stdout, err := cmd.StdoutPipe()
+	stdin, stdout, stderr, err := interop.StartGroup(cmd)
 	if err != nil {
-		return nil, err
-	}
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		return nil, err
-	}
-	if p.stdin, err = cmd.StdinPipe(); err != nil {
-		return nil, err
-	}
-	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("starting %s: %w", name, err)
 	}
+	p.stdin = stdin
 	live.mu.Lock()
 	if live.procs == nil {
 		live.procs = map[*proc]bool{}
