@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -220,4 +219,3 @@ func freeAddr() (string, error) {
 	return l.Addr().String(), nil
 }
 
-var errSkip = errors.New("skipped")
