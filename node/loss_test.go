@@ -64,3 +64,31 @@ func TestConnectFailedKeepsAConnectionThatCameUp(t *testing.T) {
 		t.Fatal("a late connect timeout tore down a live connection")
 	}
 }
+
+// What the loss's own monitors send is not dropped: it is queued for the
+// next connection (a node-down callback choosing a new master sends it
+// g_slave this way).
+func TestSendFromLossMonitorIsQueued(t *testing.T) {
+	n := testNode(t, quietConfig("a"))
+	r := n.remote("b")
+	sent := make(chan struct{})
+	if _, err := n.MonFunc("b#p", func([]any) {
+		n.Snd("b#p", "after the loss")
+		close(sent)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	r.transportError("transport_error", "b", "connect timeout")
+	select {
+	case <-sent:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the monitor never fired")
+	}
+	r = n.remote("b")
+	r.mu.Lock()
+	queued := len(r.queue)
+	r.mu.Unlock()
+	if queued == 0 {
+		t.Fatal("a message sent by the loss's monitor was dropped")
+	}
+}

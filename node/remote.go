@@ -378,6 +378,13 @@ func (r *remote) fail(onlyIfDown bool, reason ...any) {
 	r.stats.transportError(reason)
 	r.n.log.Debug("transport error", "peer", r.id, "reason", joinReason(reason))
 	r.n.loop.post(item{fn: func() {
+		// From here on the loss is being reported: what the monitors and
+		// node-down callbacks send (a new master's g_slave, say) is queued
+		// for the next connection, as Perl queues what its transport_error
+		// callbacks send; only what others sent before is dropped.
+		r.mu.Lock()
+		r.downPending, r.downReason = false, nil
+		r.mu.Unlock()
 		for _, l := range mons {
 			for _, m := range l {
 				m.fire(reason)
@@ -387,7 +394,6 @@ func (r *remote) fail(onlyIfDown bool, reason ...any) {
 			r.n.nodeEvent(r.id, false, reason)
 		}
 		r.mu.Lock()
-		r.downPending, r.downReason = false, nil
 		if len(r.queue) > 0 {
 			r.connectLocked()
 		}
