@@ -330,8 +330,9 @@ func (c *conn) writeLoop() {
 	}
 }
 
-// recvClock counts any bytes read from the peer as a sign of life for
-// the heartbeat.
+// recvClock is the one place that sees every read from the peer: the
+// bytes count as a sign of life for the heartbeat and go to the peer's
+// bytes-in counter.
 type recvClock struct {
 	c *conn
 	r io.Reader
@@ -341,6 +342,7 @@ func (rc recvClock) Read(p []byte) (int, error) {
 	n, err := rc.r.Read(p)
 	if n > 0 {
 		rc.c.lastLife.Store(monotime())
+		rc.c.r.stats.bytesIn.Add(uint64(n))
 	}
 	return n, err
 }
@@ -359,7 +361,7 @@ func oversizeError(err error, limit int) error {
 
 func (c *conn) readLoop() {
 	defer c.n.wg.Done()
-	dec, err := newConnDecoder(c.s.RecvFraming, recvClock{c, c.r.stats.countIn(c.recvReader())}, c.n.cfg.MaxMessageSize)
+	dec, err := newConnDecoder(c.s.RecvFraming, recvClock{c, c.recvReader()}, c.n.cfg.MaxMessageSize)
 	if err != nil {
 		c.fail(err)
 		return

@@ -160,13 +160,12 @@ type peerStats struct {
 
 // Hooks called from conn.go and remote.go.
 
-func (p *peerStats) msgIn()                        { p.msgsIn.Add(1) }
-func (p *peerStats) msgOut()                       { p.msgsOut.Add(1) }
-func (p *peerStats) wrote(n int64)                 { p.bytesOut.Add(uint64(max(n, 0))) }
-func (p *peerStats) drop(n int)                    { p.dropped.Add(uint64(n)) }
-func (p *peerStats) changed()                      { p.lastChange.Store(time.Now().UnixNano()) }
-func (p *peerStats) connected()                    { p.connects.Add(1); p.changed() }
-func (p *peerStats) countIn(r io.Reader) io.Reader { return &countingReader{r: r, n: &p.bytesIn} }
+func (p *peerStats) msgIn()        { p.msgsIn.Add(1) }
+func (p *peerStats) msgOut()       { p.msgsOut.Add(1) }
+func (p *peerStats) wrote(n int64) { p.bytesOut.Add(uint64(max(n, 0))) }
+func (p *peerStats) drop(n int)    { p.dropped.Add(uint64(n)) }
+func (p *peerStats) changed()      { p.lastChange.Store(time.Now().UnixNano()) }
+func (p *peerStats) connected()    { p.connects.Add(1); p.changed() }
 
 // transportError counts a reason list ["transport_error", node, msg].
 func (p *peerStats) transportError(reason []any) {
@@ -219,17 +218,6 @@ func transportReason(msg string) int {
 		}
 	}
 	return len(transportReasons) - 1
-}
-
-type countingReader struct {
-	r io.Reader
-	n *atomic.Uint64
-}
-
-func (c *countingReader) Read(b []byte) (int, error) {
-	n, err := c.r.Read(b)
-	c.n.Add(uint64(n))
-	return n, err
 }
 
 // nodeStats are the node-wide counters, and the gauges of state that only
