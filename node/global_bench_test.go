@@ -68,7 +68,7 @@ func BenchmarkSeedConvergence(b *testing.B) {
 // BenchmarkDbMonFanout: M nodes monitor one family through a Go seed;
 // the clock runs from a db_set on another node until every monitor has
 // seen the change. Reported per change.
-func BenchmarkDbMonFanout(b *testing.B) {
+func BenchmarkDBMonFanout(b *testing.B) {
 	for _, m := range []int{10, 50, 200} {
 		b.Run(fmt.Sprintf("monitors=%d", m), func(b *testing.B) {
 			addr := freeAddr(b)
