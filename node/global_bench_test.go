@@ -65,7 +65,7 @@ func BenchmarkSeedConvergence(b *testing.B) {
 	}
 }
 
-// BenchmarkDbMonFanout: M nodes monitor one family through a Go seed;
+// BenchmarkDBMonFanout: M nodes monitor one family through a Go seed;
 // the clock runs from a db_set on another node until every monitor has
 // seen the change. Reported per change.
 func BenchmarkDBMonFanout(b *testing.B) {
