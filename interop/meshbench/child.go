@@ -98,7 +98,7 @@ func runChild(args []string) int {
 	framing := fs.String("framing", protocol.FramingJSON, "framing")
 	n := fs.Int("n", 0, "messages to count (receivers; 0: none)")
 	window := fs.Int("window", 0, "senders: at most two windows of this many messages unacknowledged (0: no limit)")
-	cpuprofile := fs.String("cpuprofile", "", "receivers: write a CPU profile of the receive window here")
+	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the receive window (receivers) or of the send loop (senders) here")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -107,7 +107,7 @@ func runChild(args []string) int {
 	case "recv":
 		err = goReceiver(*addr, *framing, *n, *cpuprofile)
 	case "send":
-		err = goSender(*addr, *seed, *framing, *window)
+		err = goSender(*addr, *seed, *framing, *window, *cpuprofile)
 	case "rawrecv":
 		err = rawReceiver(*addr, *framing, *n)
 	case "rawsend":
@@ -252,7 +252,7 @@ func goReceiver(addr, framing string, want int, profile string) error {
 
 // goSender is a Go node "send" at addr that connects to the receiver at
 // seed and follows the sender commands on stdin.
-func goSender(addr, seed, framing string, window int) error {
+func goSender(addr, seed, framing string, window int, profile string) error {
 	n, err := quietNode(node.Config{NodeID: sendNode, Binds: []string{addr}, Seeds: []string{seed}, Framings: []string{framing}})
 	if err != nil {
 		return err
@@ -298,6 +298,8 @@ func goSender(addr, seed, framing string, window int) error {
 			return n.Snd(benchPort, "warm")
 		case "send":
 			acked := int64(0)
+			prof := &recvWindow{profile: profile}
+			prof.startProfile()
 			start := sampleUsage()
 			for i := 1; i <= arg; i++ {
 				if err := n.Snd(benchPort, "test", int64(123), payload); err != nil {
@@ -318,6 +320,7 @@ func goSender(addr, seed, framing string, window int) error {
 				}
 			}
 			end := sampleUsage()
+			prof.stopProfile()
 			printLine("sent %d -1 %.6f %.6f", arg, end.wall.Sub(start.wall).Seconds(), (end.cpu - start.cpu).Seconds())
 		case "rtt":
 			if arg <= 0 {

@@ -297,8 +297,11 @@ func (o *options) startPair(pr *pair, p path, framing string, n, round int) erro
 	case p.kind == rtt && p.sender == "raw":
 		pr.sender, err = o.startGo(nil, "rawping", "-seed="+raddr, "-framing="+framing)
 	case p.sender == "go":
-		pr.sender, err = o.startGo(p.variant, "send", "-addr="+saddr, "-seed="+raddr, "-framing="+framing,
-			"-window="+strconv.Itoa(o.window))
+		flags := []string{"-addr=" + saddr, "-seed=" + raddr, "-framing=" + framing, "-window=" + strconv.Itoa(o.window)}
+		if o.cpuprofile != "" && n > 0 {
+			flags = append(flags, fmt.Sprintf("-cpuprofile=%s/%s-%s-%d-send.pprof", o.cpuprofile, p.key(), framing, round))
+		}
+		pr.sender, err = o.startGo(p.variant, "send", flags...)
 	default:
 		pr.sender, err = o.startPerl("meshbench_send.pl", interop.Spec{NodeID: sendNode, Addr: saddr,
 			Framings: []string{framing}, Seeds: []string{raddr}, Args: []string{benchPort}})
