@@ -273,7 +273,7 @@ func (p *cborParser) message() (Message, error) {
 	if indefinite && p.i < len(p.b) && p.b[p.i] == 0xff || !indefinite && count == 0 {
 		return Message{}, cborError("empty array has no destination port")
 	}
-	port, err := p.key(depth)
+	port, err := p.port(depth)
 	if err != nil {
 		return Message{}, err
 	}
@@ -397,6 +397,21 @@ func (p *cborParser) chunk(ai byte, arg uint64, n int) ([]byte, error) {
 	return p.b[off:p.i], nil
 }
 
+// port decodes the destination port: a definite-length string through
+// the port cache, anything else as a map key.
+func (p *cborParser) port(depth int) (string, error) {
+	if p.i < len(p.b) {
+		if major, ai := p.b[p.i]>>5, p.b[p.i]&31; (major == 2 || major == 3) && ai != 31 {
+			b, err := p.bytes(depth)
+			if err != nil {
+				return "", err
+			}
+			return p.c.a.ports.port(b), nil
+		}
+	}
+	return p.key(depth)
+}
+
 // key decodes a map key (or the destination port) as Perl stringifies it;
 // strings, by far the most common, are not boxed.
 func (p *cborParser) key(depth int) (string, error) {
@@ -447,7 +462,7 @@ func (p *cborParser) value(depth int) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		return p.c.a.boxString(p.c.a.string(b)), nil
+		return p.c.a.boxBytes(b), nil
 	case 4:
 		if depth+1 > p.c.maxDepth {
 			return nil, tooDeep(p.c.maxDepth)

@@ -171,7 +171,7 @@ func (p *jsonParser) message() (Message, error) {
 	case ']':
 		return Message{}, jsonError("empty array has no destination port")
 	case '"':
-		if port, err = p.string(); err != nil {
+		if port, err = p.port(); err != nil {
 			return Message{}, err
 		}
 	default:
@@ -184,8 +184,38 @@ func (p *jsonParser) message() (Message, error) {
 			return Message{}, jsonError("destination port is %T, not a string", v)
 		}
 	}
-	data, err := p.elements(1, len(p.c.stack))
+	data, err := p.data()
 	return Message{Port: port, Data: data}, err
+}
+
+// data parses the elements after the port up to the closing bracket
+// straight into the allocator's top chunk.
+func (p *jsonParser) data() ([]any, error) {
+	a := &p.c.a
+	a.beginTop()
+	for {
+		ch, err := p.peek()
+		if err != nil {
+			a.abortTop()
+			return nil, err
+		}
+		switch ch {
+		case ']':
+			p.i++
+			return a.endTop(), nil
+		case ',':
+			p.i++
+			v, err := p.value(1)
+			if err != nil {
+				a.abortTop()
+				return nil, err
+			}
+			a.pushTop(v)
+		default:
+			a.abortTop()
+			return nil, p.unexpected("after array element")
+		}
+	}
 }
 
 // elements parses the rest of an array up to and including the closing
@@ -226,11 +256,11 @@ func (p *jsonParser) value(depth int) (any, error) {
 	}
 	switch {
 	case ch == '"':
-		s, err := p.string()
+		b, err := p.stringBytes()
 		if err != nil {
 			return nil, err
 		}
-		return p.c.a.boxString(s), nil
+		return p.c.a.boxBytes(b), nil
 	case ch == '-' || ch >= '0' && ch <= '9':
 		return p.number()
 	case ch == '[':
@@ -429,8 +459,34 @@ func parseNumberBytes(a *valueAlloc, b []byte) any {
 	return a.boxFloat(f)
 }
 
+// port parses the destination port, a string, through the port cache.
+func (p *jsonParser) port() (string, error) {
+	b := p.b
+	start := p.i + 1
+	for j := start; j < len(b); j++ {
+		if ch := b[j]; !jsonPlain[ch] {
+			if ch == '"' {
+				p.i = j + 1
+				return p.c.a.ports.port(b[start:j]), nil
+			}
+			return p.string() // escapes or non-ASCII: as any string
+		}
+	}
+	return "", errIncomplete
+}
+
 // string parses a JSON string into the value allocator.
 func (p *jsonParser) string() (string, error) {
+	b, err := p.stringBytes()
+	if err != nil {
+		return "", err
+	}
+	return p.c.a.string(b), nil
+}
+
+// stringBytes parses a JSON string; the bytes are valid until the next
+// call (straight from the read buffer, or unescaped into c.tmp).
+func (p *jsonParser) stringBytes() ([]byte, error) {
 	b := p.b
 	start := p.i + 1
 	ascii := true
@@ -446,13 +502,13 @@ func (p *jsonParser) string() (string, error) {
 				return p.slowString(start)
 			}
 			p.i = j + 1
-			return p.c.a.string(s), nil
+			return s, nil
 		case ch == '\\' || ch < 0x20:
 			return p.slowString(start)
 		}
 		ascii = false
 	}
-	return "", errIncomplete
+	return nil, errIncomplete
 }
 
 // jsonPlain marks the bytes a string can hold as they are: printable
@@ -466,7 +522,7 @@ var jsonPlain = func() (t [256]bool) {
 
 // slowString unescapes a string the way encoding/json (and goccy/go-json)
 // do: invalid UTF-8 bytes and unpaired surrogates become U+FFFD.
-func (p *jsonParser) slowString(j int) (string, error) {
+func (p *jsonParser) slowString(j int) ([]byte, error) {
 	b := p.b
 	out := p.c.tmp[:0]
 	defer func() { p.c.tmp = out[:0] }()
@@ -475,23 +531,23 @@ func (p *jsonParser) slowString(j int) (string, error) {
 		switch {
 		case ch == '"':
 			p.i = j + 1
-			return p.c.a.string(out), nil
+			return out, nil
 		case ch < 0x20:
 			p.i = j
-			return "", p.unexpected("in string literal")
+			return nil, p.unexpected("in string literal")
 		case ch < 0x80 && ch != '\\':
 			out = append(out, ch)
 			j++
 		case ch != '\\':
 			r, size := utf8.DecodeRune(b[j:])
 			if r == utf8.RuneError && size == 1 && !utf8.FullRune(b[j:]) && j+4 > len(b) {
-				return "", errIncomplete // a character split by the end of the buffer
+				return nil, errIncomplete // a character split by the end of the buffer
 			}
 			out = utf8.AppendRune(out, r)
 			j += size
 		default:
 			if j+1 == len(b) {
-				return "", errIncomplete
+				return nil, errIncomplete
 			}
 			esc := b[j+1]
 			j += 2
@@ -511,14 +567,14 @@ func (p *jsonParser) slowString(j int) (string, error) {
 			case 'u':
 				r, err := p.hex4(j)
 				if err != nil {
-					return "", err
+					return nil, err
 				}
 				j += 4
 				if utf16.IsSurrogate(r) {
 					// A pair only if another \uXXXX follows that completes
 					// it; otherwise U+FFFD and the next escape stands alone.
 					if len(b)-j < 6 && p.couldBeEscape(b[j:]) {
-						return "", errIncomplete
+						return nil, errIncomplete
 					}
 					r2 := rune(-1)
 					if len(b)-j >= 6 && b[j] == '\\' && b[j+1] == 'u' {
@@ -536,11 +592,11 @@ func (p *jsonParser) slowString(j int) (string, error) {
 				out = utf8.AppendRune(out, r)
 			default:
 				p.i = j - 1
-				return "", p.unexpected("in string escape code")
+				return nil, p.unexpected("in string escape code")
 			}
 		}
 	}
-	return "", errIncomplete
+	return nil, errIncomplete
 }
 
 // couldBeEscape reports whether b (shorter than six bytes, at the end of

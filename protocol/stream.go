@@ -51,6 +51,13 @@ type frameCodec interface {
 // it is complete. Every byte is so parsed at most twice and scanned at most
 // once, however the stream is split into reads, and the size limit is
 // checked on each read, before more is buffered.
+//
+// The values an optimistic parse made before it ran out of bytes are
+// abandoned where they are, not handed back to the value allocator:
+// undoing the allocator costs more on every message (a copy of its state
+// before each parse) than the space it would save, which is at most one
+// partial frame's values per frame, and is garbage once the chunks it
+// shares are.
 type stream struct {
 	r     io.Reader
 	lim   DecodeLimits
@@ -85,12 +92,10 @@ func (s *stream) Decode() (Message, error) {
 			}
 			return s.done(m, n, err)
 		case !s.scanning && s.start < s.end:
-			mark := s.alloc.mark()
 			m, n, err := s.codec.parse(s.buf[s.start:s.end], false)
 			if err != errIncomplete {
 				return s.done(m, n, err)
 			}
-			s.alloc.rollback(mark)
 			s.scanning = true
 			continue
 		case s.start < s.end:
@@ -156,13 +161,11 @@ func (s *stream) DecodeBuffered() (m Message, ok bool, err error) {
 		return Message{}, true, s.failed
 	}
 	if s.frameLen == 0 && !s.scanning && s.start < s.end {
-		mark := s.alloc.mark()
 		m, n, err := s.codec.parse(s.buf[s.start:s.end], false)
 		if err != errIncomplete {
 			m, err = s.done(m, n, err)
 			return m, true, err
 		}
-		s.alloc.rollback(mark)
 		s.scanning = true // as Decode would go on
 	}
 	if s.Buffered() == 0 {

@@ -36,6 +36,16 @@ type valueAlloc struct {
 	floats []float64
 	ints   []int64
 
+	// top is the chunk that message data (the top-level array after the
+	// port) is parsed straight into, element by element, when its length
+	// is not known in advance (JSON): top[topStart:] is the message being
+	// parsed. It saves copying every element from the scratch stack.
+	top      []any
+	topStart int
+
+	ports   portCache
+	strings *stringCache // boxes of short strings that recur; nil until the first
+
 	// scratch is the codec's stack of elements being parsed; popArray
 	// leaves the references above its length in place, up to stale, and
 	// releaseStack clears them before the stream waits for a read.
@@ -99,6 +109,62 @@ func (a *valueAlloc) array(n int) []any {
 	return a.slab[off : off+n : off+n]
 }
 
+// beginTop starts the data of a message in the top chunk.
+func (a *valueAlloc) beginTop() { a.topStart = len(a.top) }
+
+// pushTop appends v to the data being parsed. When the chunk is full the
+// elements so far move to a new one, which the chunk sizes of array
+// govern, or which is twice their number for a long message.
+func (a *valueAlloc) pushTop(v any) {
+	if len(a.top) == cap(a.top) {
+		n := len(a.top) - a.topStart
+		nt := make([]any, n, max(a.chunkSize(valueChunk), 2*n))
+		copy(nt, a.top[a.topStart:])
+		clear(a.top[a.topStart:]) // never handed out: keep nothing alive
+		a.top, a.topStart = nt, 0
+	}
+	a.top = append(a.top, v)
+}
+
+// endTop returns the data parsed since beginTop, capped so that
+// appending to it reallocates.
+func (a *valueAlloc) endTop() []any {
+	if len(a.top) == a.topStart {
+		return []any{}
+	}
+	return a.top[a.topStart:len(a.top):len(a.top)]
+}
+
+// abortTop drops the data of a message that failed to parse: it was
+// never handed out, so its slots are reused.
+func (a *valueAlloc) abortTop() {
+	clear(a.top[a.topStart:])
+	a.top = a.top[:a.topStart]
+}
+
+// portCache remembers the destination ports of recent messages, so that a
+// stream of messages to the same few ports costs no string per message.
+// Entries are strings of their own (not in a chunk, which they would keep
+// alive), at most maxCachedPort bytes, in portCacheSize slots.
+type portCache [portCacheSize]string
+
+const (
+	portCacheSize = 8
+	maxCachedPort = 64
+)
+
+// port returns b as a string, from the cache when it holds b.
+func (pc *portCache) port(b []byte) string {
+	if len(b) == 0 || len(b) > maxCachedPort {
+		return string(b)
+	}
+	slot := &pc[(len(b)+int(b[len(b)-1]))%portCacheSize]
+	if *slot != string(b) { // compared without converting
+		*slot = string(b)
+	}
+	return *slot
+}
+
 // emptyArray is the boxed empty array every decoded [] shares: converting
 // a slice to any allocates, and a slice of capacity 0 cannot be written
 // through, so sharing it is safe.
@@ -152,23 +218,6 @@ func trimScratch(stack []any, tmp []byte) ([]any, []byte) {
 	return stack, tmp
 }
 
-// allocMark is a valueAlloc as it was.
-type allocMark valueAlloc
-
-func (a *valueAlloc) mark() allocMark { return allocMark(*a) }
-
-// rollback returns what was handed out since m, which nothing may refer
-// to any more (the values of a frame whose parse ran out of bytes).
-func (a *valueAlloc) rollback(m allocMark) {
-	// drop references into the abandoned values
-	clear(m.slab[len(m.slab):cap(m.slab)])
-	clear(m.strs[len(m.strs):cap(m.strs)])
-	clear(m.arrs[len(m.arrs):cap(m.arrs)])
-	stale := a.stale // the stack's references are not rolled back
-	*a = valueAlloc(m)
-	a.stale = max(a.stale, stale)
-}
-
 // Boxing: converting a string, slice, or a number outside the small-int
 // table to any makes Go allocate a copy of the value, one allocation per
 // value. The box functions instead put the value into a chunk of its type
@@ -203,6 +252,23 @@ func (a *valueAlloc) boxString(s string) any {
 		return ""
 	}
 	return boxIn(a, &a.strs, stringType, s)
+}
+
+// boxBytes returns b (valid only during the call) as a boxed string:
+// from the short-string cache, or copied into the chunks.
+func (a *valueAlloc) boxBytes(b []byte) any {
+	if len(b) <= maxInternedString {
+		if len(b) == 0 {
+			return ""
+		}
+		if a.strings == nil {
+			a.strings = new(stringCache)
+		}
+		if v, ok := a.strings.lookup(b); ok {
+			return v
+		}
+	}
+	return a.boxString(a.string(b))
 }
 
 func (a *valueAlloc) boxArray(x []any) any {
