@@ -20,6 +20,7 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"sync/atomic"
 )
 
 // Errors returned by the API.
@@ -78,7 +79,10 @@ type Node struct {
 	listeners   []net.Listener
 	g           globalState // our master and the requests queued for it
 
+	portsGen atomic.Uint64 // changes with ports and their handlers, written under mu (delivery.go)
+
 	loop   loop                   // the dispatch goroutine; what follows is its own
+	last   lastDelivery           // delivery.go
 	reqs   map[string]nodeRequest // the node port's requests (%NODE_REQ)
 	db     *dbClient
 	global *globalService // but for its running flag, an atomic

@@ -81,6 +81,7 @@ func (n *Node) NewPort(h Handler) *Port {
 	}
 	n.mu.Lock()
 	n.ports[p.name] = &portState{def: h}
+	n.portsGen.Add(1)
 	n.mu.Unlock()
 	return p
 }
@@ -121,6 +122,7 @@ func (p *Port) Default(h Handler) *Port {
 	}
 	p.n.mu.Lock()
 	defer p.n.mu.Unlock()
+	p.n.portsGen.Add(1)
 	if ps := p.n.ports[p.name]; ps != nil {
 		ps.def = h
 	} else {
@@ -137,6 +139,7 @@ func (p *Port) Default(h Handler) *Port {
 func (p *Port) Rcv(tag string, h Handler) *Port {
 	p.n.mu.Lock()
 	defer p.n.mu.Unlock()
+	p.n.portsGen.Add(1)
 	ps := p.n.ports[p.name]
 	if ps == nil {
 		ps = &portState{def: func(*Port, []any) {}}
@@ -211,31 +214,42 @@ func (p *Port) recoverDie() {
 // deliver runs the handler for a message on a local port (on the
 // dispatch goroutine). Messages to ports that do not exist are dropped.
 func (n *Node) deliver(name string, data []any, src string) {
-	n.mu.Lock()
-	ps := n.ports[name]
-	var h Handler
-	var p *Port
-	args := data
-	if ps != nil {
-		h = ps.def
-		if len(ps.tags) > 0 && len(data) > 0 {
-			if tag, ok := tagKey(data[0]); ok {
-				if th := ps.tags[tag]; th != nil {
-					h, args = th, data[1:]
-				}
-			}
-		}
-		if p = ps.self; p == nil || p.src != src {
-			p = &Port{n: n, name: name, src: src}
-			ps.self = p
-		}
+	h, p, args := n.last.find(n, name, data, src)
+	if h == nil {
+		h, p, args = n.lookupHandler(name, data, src)
 	}
-	n.mu.Unlock()
 	if h == nil {
 		return
 	}
 	defer p.recoverDie()
 	h(p, args)
+}
+
+// lookupHandler finds the handler of a message to a local port, and the
+// arguments it gets, and remembers them in n.last.
+func (n *Node) lookupHandler(name string, data []any, src string) (Handler, *Port, []any) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	ps := n.ports[name]
+	if ps == nil {
+		return nil, nil, nil
+	}
+	h, args, tag, tagged := ps.def, data, "", false
+	if len(ps.tags) > 0 && len(data) > 0 {
+		if key, ok := tagKey(data[0]); ok {
+			if th := ps.tags[key]; th != nil {
+				h, args, tag, tagged = th, data[1:], key, true
+			}
+		}
+	}
+	p := ps.self
+	if p == nil || p.src != src {
+		p = &Port{n: n, name: name, src: src}
+		ps.self = p
+	}
+	n.last = lastDelivery{gen: n.portsGen.Load(), name: name, src: src, h: h, p: p,
+		hasTags: len(ps.tags) > 0, tag: tag, tagged: tagged}
+	return h, p, args
 }
 
 // kill is Kernel.pm's _kill: remove the port and run its monitors with the
@@ -247,6 +261,7 @@ func (n *Node) kill(name string, reason []any) {
 		return
 	}
 	delete(n.ports, name)
+	n.portsGen.Add(1)
 	mons := n.lmon[name]
 	delete(n.lmon, name)
 	n.mu.Unlock()

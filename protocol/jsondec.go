@@ -138,6 +138,9 @@ func (p *jsonParser) ws() {
 
 // peek skips white space and returns the next byte.
 func (p *jsonParser) peek() (byte, error) {
+	if p.i < len(p.b) && p.b[p.i] > ' ' { // no white space: JSON::XS writes none
+		return p.b[p.i], nil
+	}
 	p.ws()
 	if p.i == len(p.b) {
 		return 0, errIncomplete
