@@ -213,11 +213,13 @@ func (c *cborCodec) scan(b []byte) (int, int, error) {
 }
 
 func (c *cborCodec) resetScan() {
-	c.sOff, c.sStack = 0, c.sStack[:0]
+	if c.sOff != 0 || len(c.sStack) != 0 {
+		c.sOff, c.sStack = 0, c.sStack[:0]
+	}
 	if cap(c.sStack) > maxKeptStack {
 		c.sStack = nil
 	}
-	c.stack, c.tmp = trimScratch(c.stack, c.tmp)
+	trimScratch(&c.stack, &c.tmp)
 }
 
 func (c *cborCodec) leading() int { return 0 }

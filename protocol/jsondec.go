@@ -107,8 +107,10 @@ func (c *jsonCodec) scan(b []byte) (n, skip int, err error) {
 }
 
 func (c *jsonCodec) resetScan() {
-	c.sOff, c.sDepth, c.sStarted, c.sInStr, c.sEsc = 0, 0, false, false, false
-	c.stack, c.tmp = trimScratch(c.stack, c.tmp)
+	if c.sStarted {
+		c.sOff, c.sDepth, c.sStarted, c.sInStr, c.sEsc = 0, 0, false, false, false
+	}
+	trimScratch(&c.stack, &c.tmp)
 }
 
 // jsonParser is a recursive-descent parser over one frame (or everything

@@ -208,14 +208,16 @@ const (
 	maxKeptTmp   = 64 << 10
 )
 
-func trimScratch(stack []any, tmp []byte) ([]any, []byte) {
-	if cap(stack) > maxKeptStack {
-		stack = nil
+// It assigns only what it drops: storing a slice into the codec, even the
+// same one, costs a write barrier while the garbage collector runs, and
+// this runs after every message.
+func trimScratch(stack *[]any, tmp *[]byte) {
+	if cap(*stack) > maxKeptStack {
+		*stack = nil
 	}
-	if cap(tmp) > maxKeptTmp {
-		tmp = nil
+	if cap(*tmp) > maxKeptTmp {
+		*tmp = nil
 	}
-	return stack, tmp
 }
 
 // Boxing: converting a string, slice, or a number outside the small-int
