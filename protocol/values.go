@@ -26,22 +26,35 @@ const (
 // instead of one per value. Chunks are append-only: a string, slice or box,
 // once handed out, is never written again (slices are capped, so appending
 // to one reallocates).
+//
+// Each chunk is a full-length slice with a count of the slots used: the
+// allocator stores a slice header only when it takes a new chunk. Storing
+// one per value (append) costs a write barrier per value while the
+// garbage collector runs, as the headers hold pointers.
 type valueAlloc struct {
 	scale int // the next chunk is scale times the smallest
-	str   []byte
-	slab  []any
 
-	strs   []string
-	arrs   [][]any
-	floats []float64
-	ints   []int64
+	str   []byte // string bytes; str[:strN] are handed out
+	strN  int
+	slab  []any // slices of known length; slab[:slabN] are handed out
+	slabN int
+
+	strs    []string // boxes, each with its count
+	strsN   int
+	arrs    [][]any
+	arrsN   int
+	floats  []float64
+	floatsN int
+	ints    []int64
+	intsN   int
 
 	// top is the chunk that message data (the top-level array after the
 	// port) is parsed straight into, element by element, when its length
-	// is not known in advance (JSON): top[topStart:] is the message being
-	// parsed. It saves copying every element from the scratch stack.
+	// is not known in advance (JSON): top[topStart:topN] is the message
+	// being parsed. It saves copying every element from the scratch stack.
 	top      []any
 	topStart int
+	topN     int
 
 	ports   portCache
 	strings *stringCache // boxes of short strings that recur; nil until the first
@@ -85,11 +98,11 @@ func (a *valueAlloc) string(b []byte) string {
 	if len(b) > strDirect {
 		return string(b)
 	}
-	if cap(a.str)-len(a.str) < len(b) {
-		a.str = make([]byte, 0, max(a.chunkSize(strChunk), len(b)))
+	if len(a.str)-a.strN < len(b) {
+		a.str, a.strN = make([]byte, max(a.chunkSize(strChunk), len(b))), 0
 	}
-	off := len(a.str)
-	a.str = append(a.str, b...)
+	off := a.strN
+	a.strN += copy(a.str[off:], b)
 	return unsafe.String(&a.str[off], len(b))
 }
 
@@ -101,45 +114,46 @@ func (a *valueAlloc) array(n int) []any {
 	if n > slabDirect {
 		return make([]any, n)
 	}
-	if cap(a.slab)-len(a.slab) < n {
-		a.slab = make([]any, 0, max(a.chunkSize(valueChunk), n))
+	if len(a.slab)-a.slabN < n {
+		a.slab, a.slabN = make([]any, max(a.chunkSize(valueChunk), n)), 0
 	}
-	off := len(a.slab)
-	a.slab = a.slab[:off+n]
+	off := a.slabN
+	a.slabN += n
 	return a.slab[off : off+n : off+n]
 }
 
 // beginTop starts the data of a message in the top chunk.
-func (a *valueAlloc) beginTop() { a.topStart = len(a.top) }
+func (a *valueAlloc) beginTop() { a.topStart = a.topN }
 
 // pushTop appends v to the data being parsed. When the chunk is full the
 // elements so far move to a new one, which the chunk sizes of array
 // govern, or which is twice their number for a long message.
 func (a *valueAlloc) pushTop(v any) {
-	if len(a.top) == cap(a.top) {
-		n := len(a.top) - a.topStart
-		nt := make([]any, n, max(a.chunkSize(valueChunk), 2*n))
-		copy(nt, a.top[a.topStart:])
-		clear(a.top[a.topStart:]) // never handed out: keep nothing alive
-		a.top, a.topStart = nt, 0
+	if a.topN == len(a.top) {
+		n := a.topN - a.topStart
+		nt := make([]any, max(a.chunkSize(valueChunk), 2*n))
+		copy(nt, a.top[a.topStart:a.topN])
+		clear(a.top[a.topStart:a.topN]) // never handed out: keep nothing alive
+		a.top, a.topStart, a.topN = nt, 0, n
 	}
-	a.top = append(a.top, v)
+	a.top[a.topN] = v
+	a.topN++
 }
 
 // endTop returns the data parsed since beginTop, capped so that
 // appending to it reallocates.
 func (a *valueAlloc) endTop() []any {
-	if len(a.top) == a.topStart {
+	if a.topN == a.topStart {
 		return []any{}
 	}
-	return a.top[a.topStart:len(a.top):len(a.top)]
+	return a.top[a.topStart:a.topN:a.topN]
 }
 
 // abortTop drops the data of a message that failed to parse: it was
 // never handed out, so its slots are reused.
 func (a *valueAlloc) abortTop() {
-	clear(a.top[a.topStart:])
-	a.top = a.top[:a.topStart]
+	clear(a.top[a.topStart:a.topN])
+	a.topN = a.topStart
 }
 
 // portCache remembers the destination ports of recent messages, so that a
@@ -241,19 +255,21 @@ var (
 	intType    = typeWord(int64(0))
 )
 
-func boxIn[T any](a *valueAlloc, chunk *[]T, typ unsafe.Pointer, v T) any {
-	if len(*chunk) == cap(*chunk) {
-		*chunk = make([]T, 0, a.chunkSize(valueChunk))
+func boxIn[T any](a *valueAlloc, chunk *[]T, used *int, typ unsafe.Pointer, v T) any {
+	if *used == len(*chunk) {
+		*chunk, *used = make([]T, a.chunkSize(valueChunk)), 0
 	}
-	*chunk = append(*chunk, v)
-	return *(*any)(unsafe.Pointer(&eface{typ, unsafe.Pointer(&(*chunk)[len(*chunk)-1])}))
+	p := &(*chunk)[*used]
+	*p = v
+	*used++
+	return *(*any)(unsafe.Pointer(&eface{typ, unsafe.Pointer(p)}))
 }
 
 func (a *valueAlloc) boxString(s string) any {
 	if s == "" {
 		return ""
 	}
-	return boxIn(a, &a.strs, stringType, s)
+	return boxIn(a, &a.strs, &a.strsN, stringType, s)
 }
 
 // boxBytes returns b (valid only during the call) as a boxed string:
@@ -277,16 +293,16 @@ func (a *valueAlloc) boxArray(x []any) any {
 	if len(x) == 0 {
 		return emptyArray
 	}
-	return boxIn(a, &a.arrs, arrayType, x)
+	return boxIn(a, &a.arrs, &a.arrsN, arrayType, x)
 }
 
-func (a *valueAlloc) boxFloat(f float64) any { return boxIn(a, &a.floats, floatType, f) }
+func (a *valueAlloc) boxFloat(f float64) any { return boxIn(a, &a.floats, &a.floatsN, floatType, f) }
 
 func (a *valueAlloc) boxInt(i int64) any {
 	if i >= smallIntMin && i <= smallIntMax {
 		return smallInts[i-smallIntMin]
 	}
-	return boxIn(a, &a.ints, intType, i)
+	return boxIn(a, &a.ints, &a.intsN, intType, i)
 }
 
 // boxUint applies the value model to an unsigned integer: int64 when it
