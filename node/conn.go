@@ -28,11 +28,11 @@ var errConnClosed = errors.New("connection closed")
 // idle connection, by the sender itself with one non-blocking write after
 // it released every lock (see writeInline).
 type conn struct {
-	n      *Node
-	r      *remote
-	s      *protocol.Session
-	encode func([]byte, protocol.Message) ([]byte, error)
-	raw    syscall.RawConn // for non-blocking inline writes; nil unless a stdSocket (transport.go)
+	n    *Node
+	r    *remote
+	s    *protocol.Session
+	cbor bool            // the send framing is CBOR, else JSON (see encodeTo)
+	raw  syscall.RawConn // for non-blocking inline writes; nil unless a stdSocket (transport.go)
 
 	lastLife   atomic.Int64 // monotime of the last sign of life: bytes read, or a write the peer's reading let go on
 	readerBusy atomic.Bool  // the reader waits for or runs our own loop's items, not the peer's doing
@@ -75,8 +75,7 @@ const chunkSlack = 1 << 10
 // attach turns a finished handshake into a running connection of the
 // node it authenticated as.
 func (n *Node) attach(s *protocol.Session) (*conn, error) {
-	enc, _ := protocol.Appender(s.SendFraming) // negotiated from our own list
-	c := &conn{n: n, s: s, encode: enc, wake: make(chan struct{}, 1), done: make(chan struct{}),
+	c := &conn{n: n, s: s, cbor: s.SendFraming == protocol.FramingCBOR, wake: make(chan struct{}, 1), done: make(chan struct{}),
 		room: make(chan struct{}, 1), buf: make([]byte, 0, chunkSize)}
 	if inlineWrites {
 		c.raw = inlineRawConn(s.Conn) // nil with TLS, in memory, for a Transport's own conn types
@@ -143,7 +142,7 @@ func (c *conn) enqueue(m protocol.Message) (inline [][]byte, err error) {
 		c.buf = c.newChunkLocked()
 	}
 	before := len(c.buf)
-	b, err := c.encode(c.buf, m)
+	b, err := c.encodeTo(c.buf, m)
 	if err != nil {
 		return nil, err // nothing was added: this message only is refused
 	}
@@ -163,9 +162,26 @@ func (c *conn) enqueue(m protocol.Message) (inline [][]byte, err error) {
 	return nil, nil
 }
 
+// encodeTo appends m in the connection's send framing. A direct call,
+// not a function value: through an indirect call the compiler would have
+// to assume that the message escapes, and every Snd would put its
+// argument list on the heap (see retain).
+func (c *conn) encodeTo(dst []byte, m protocol.Message) ([]byte, error) {
+	if c.cbor {
+		return protocol.AppendCBOR(dst, m)
+	}
+	return protocol.AppendJSON(dst, m)
+}
+
 // finish completes an enqueue once the caller holds no lock: it writes
 // the claimed bytes or fails the connection.
 func (c *conn) finish(inline [][]byte, err error) error {
+	if err == nil { // the common case, without errors.As's reflection
+		if inline != nil {
+			c.writeInline(inline)
+		}
+		return nil
+	}
 	var over sendQueueOverflow
 	switch {
 	case errors.As(err, &over):
@@ -174,13 +190,8 @@ func (c *conn) finish(inline [][]byte, err error) error {
 		return nil // the monitors tell; Snd itself succeeded as far as the caller can act on it
 	case errors.Is(err, errConnClosed):
 		return nil // lost meanwhile: the transport error reports it
-	case err != nil:
-		return err
 	}
-	if inline != nil {
-		c.writeInline(inline)
-	}
-	return nil
+	return err
 }
 
 // send is enqueue and finish for callers that hold no lock.

@@ -103,10 +103,13 @@ func (r *remote) isUp() bool {
 	return r.tr != nil
 }
 
-// send transmits m, or queues it and starts connecting. It never waits
-// on the peer: the message is only encoded under the lock, and written
-// (inline or by the writer goroutine) after it was released.
-func (r *remote) send(m protocol.Message) error {
+// send transmits the message [port, data...], or queues it and starts
+// connecting. It never waits on the peer: the message is only encoded
+// under the lock, and written (inline or by the writer goroutine) after it
+// was released. It keeps no reference to data unless it queues it (a
+// copy, see retain); port and data are separate arguments because the
+// compiler's escape analysis does not tell a struct's fields apart.
+func (r *remote) send(port string, data []any) error {
 	r = r.lock()
 	if r.downPending {
 		// The connection was lost and its monitors have not run yet. Perl
@@ -121,12 +124,12 @@ func (r *remote) send(m protocol.Message) error {
 	}
 	if r.tr != nil && !r.holding {
 		c := r.tr
-		inline, err := c.enqueue(m)
+		inline, err := c.enqueue(protocol.Message{Port: port, Data: data})
 		r.mu.Unlock()
 		return c.finish(inline, err)
 	}
-	r.queue = append(r.queue, m)
-	r.queueBytes += approxSize(m.Data) + len(m.Port)
+	r.queue = append(r.queue, protocol.Message{Port: port, Data: retain(data)})
+	r.queueBytes += approxSize(data) + len(port)
 	if limit := r.n.cfg.MaxSendQueue; r.queueBytes > limit {
 		r.mu.Unlock()
 		r.n.log.Warn("dropping queue of unreachable node", "peer", r.id, "limit", byteSize(limit))
@@ -423,7 +426,7 @@ func (r *remote) monitor(port string, m *monitor) *remote {
 	}
 	r.mu.Unlock()
 	if first && port != "" {
-		r.send(protocol.Message{Data: []any{"mon1", port}})
+		r.send("", []any{"mon1", port})
 	}
 	return r
 }
@@ -443,7 +446,7 @@ func (r *remote) unmonitor(port string, m *monitor) {
 	}
 	r.mu.Unlock()
 	if last && port != "" {
-		r.send(protocol.Message{Data: []any{"mon0", port}})
+		r.send("", []any{"mon0", port})
 	}
 }
 

@@ -1,0 +1,69 @@
+package node
+
+import (
+	"context"
+	"io"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/aemp-go/aemp-go/protocol"
+)
+
+// discardPeer authenticates against n as node "sink" with the given
+// framing and reads and drops everything n sends it, so that a benchmark
+// measures the sending node alone.
+func discardPeer(b *testing.B, n *Node, framing string) {
+	b.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c, err := n.cfg.Transport.Dial(ctx, n.Binds()[0])
+	if err != nil {
+		b.Fatal(err)
+	}
+	s, err := protocol.Handshake(ctx, c, &protocol.HandshakeConfig{NodeID: "sink", Secret: testSecret, Framings: []string{framing}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	go io.Copy(io.Discard, s.Reader)
+	b.Cleanup(func() { s.Conn.Close() })
+	// wait until sends go to the connection, not the connect queue
+	for deadline := time.Now().Add(5 * time.Second); ; {
+		r := n.lockRemote("sink")
+		up := r.tr != nil && !r.holding
+		r.mu.Unlock()
+		if up {
+			return
+		}
+		if time.Now().After(deadline) {
+			b.Fatal("the discarding peer did not come up")
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// cpuTime is the CPU time (user + system) of the process so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// benchSndRemote: Snd of the typical message to a remote node that reads
+// and discards the bytes: the sending node's cost per message (the Snd
+// call, encoding, the writer goroutine and its writes), as process CPU
+// time per message and allocations per message.
+func benchSndRemote(b *testing.B, framing string) {
+	n := quietNode(b, "src", true, []string{framing})
+	discardPeer(b, n, framing)
+	payload := "payload-string-0123456789"
+	b.ReportAllocs()
+	cpu0 := cpuTime()
+	for b.Loop() {
+		n.Snd("sink#port", "test", int64(123), payload)
+	}
+	b.ReportMetric(float64(cpuTime()-cpu0)/float64(b.N), "cpu-ns/msg")
+}
+
+func BenchmarkSndRemoteJSON(b *testing.B) { benchSndRemote(b, "json") }
+func BenchmarkSndRemoteCBOR(b *testing.B) { benchSndRemote(b, "cbor") }
