@@ -79,13 +79,8 @@ func cborFloat(dst []byte, f float64) []byte {
 // as a text string otherwise; see Message.
 func appendCBORString(dst []byte, s string) []byte {
 	major := byte(cborBytes)
-	for i := 0; i < len(s); i++ {
-		if s[i] >= 0x80 {
-			if utf8.ValidString(s) {
-				major = cborText
-			}
-			break
-		}
+	if !isASCII(s) && utf8.ValidString(s) {
+		major = cborText
 	}
 	dst = cborHead(dst, major, uint64(len(s)))
 	return append(dst, s...)

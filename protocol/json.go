@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"math"
+	"math/bits"
 	"slices"
 	"strconv"
 	"unicode/utf8"
@@ -130,20 +131,51 @@ const hexDigits = "0123456789abcdef"
 // lowercase \u00XX, everything else (DEL, '/', non-ASCII) raw. A string that
 // is not valid UTF-8 holds Perl bytes (see Message), which Perl would
 // write as Latin-1 characters, so it is written that way.
+//
+// One pass over s for the common case: eight bytes at a time are checked
+// for anything but plain ASCII, and runs of plain bytes are copied
+// whole. UTF-8 is validated only from the first non-ASCII byte on.
 func appendJSONString(dst []byte, s string) []byte {
-	if !utf8.ValidString(s) {
-		return appendJSONLatin1(dst, []byte(s))
-	}
+	start0 := len(dst)
 	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); i++ {
+	checkHigh := true // no non-ASCII byte seen yet, so UTF-8 not yet validated
+	start, i := 0, 0
+	for {
+		// skip plain bytes, a word at a time while 8 remain
+		for i+8 <= len(s) {
+			w := load64(s, i)
+			m := jsonSpecial(w)
+			if checkHigh {
+				m |= w & hiBits
+			}
+			if m != 0 {
+				i += bits.TrailingZeros64(m) / 8 // the first flagged byte is exact
+				break
+			}
+			i += 8
+		}
+		for ; i < len(s); i++ {
+			c := s[i]
+			if c < 0x20 || c == '"' || c == '\\' || c >= 0x80 && checkHigh {
+				break
+			}
+		}
+		if i == len(s) {
+			break
+		}
 		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' {
+		if c >= 0x80 {
+			// s[:i] is ASCII: s is UTF-8 exactly when the rest is
+			if !utf8.ValidString(s[i:]) {
+				return appendJSONLatin1(dst[:start0], []byte(s))
+			}
+			checkHigh = false
 			continue
 		}
 		dst = append(dst, s[start:i]...)
 		dst = appendJSONEscape(dst, c)
-		start = i + 1
+		i++
+		start = i
 	}
 	dst = append(dst, s[start:]...)
 	return append(dst, '"')
