@@ -52,6 +52,7 @@ type conn struct {
 	lastSend int64      // monotime of the last send on an idle connection or the writer's last take (see enqueue); guarded by mu
 	sends    uint64     // messages queued so far, for the read pacer (recvpath.go); guarded by mu
 	closed   bool       // guarded by mu
+	woken    bool       // a wake-up is sent and the writer has not yet taken the batch (see wakeLocked); guarded by mu
 	wake     chan struct{}
 	done     chan struct{}
 }
@@ -155,11 +156,33 @@ func (c *conn) enqueue(m protocol.Message) (inline [][]byte, err error) {
 	if idle && c.raw != nil {
 		return c.takeLocked(), nil
 	}
+	c.wakeLocked()
+	return nil, nil
+}
+
+// wakeLocked makes sure the writer goroutine will take what is in the
+// buffers. Sending on c.wake for each message would cost a channel
+// operation per send in a burst; one per batch is enough:
+//
+// c.woken is set (under c.mu) when a wake-up is sent, and cleared by the
+// writer under c.mu in the same hold in which it looks at the buffers and
+// takes everything in them (writeLoop). So while c.woken is set, either
+// the wake-up waits in c.wake or the writer has received it and has not
+// yet reached that hold; either way the writer's next take comes after
+// this send's bytes were added (under the same c.mu), and takes them. Once
+// the writer has taken the batch, c.woken is clear and the next send wakes
+// it again. No wake-up is lost; at worst one is spare (a wake-up still in
+// the channel when the writer took a batch it had not been woken for) and
+// the writer finds nothing to take.
+func (c *conn) wakeLocked() {
+	if c.woken {
+		return
+	}
+	c.woken = true
 	select {
 	case c.wake <- struct{}{}:
-	default:
+	default: // one is waiting already
 	}
-	return nil, nil
 }
 
 // encodeTo appends m in the connection's send framing. A direct call,
@@ -225,17 +248,12 @@ func (c *conn) writeInline(out [][]byte) {
 	} else {
 		c.doneWritingLocked(out)
 	}
-	pending := len(c.buf) > 0 || len(c.sealed) > 0
+	if err == nil && (len(c.buf) > 0 || len(c.sealed) > 0) {
+		c.wakeLocked()
+	}
 	c.mu.Unlock()
 	if err != nil {
 		c.fail(err)
-		return
-	}
-	if pending {
-		select {
-		case c.wake <- struct{}{}:
-		default:
-		}
 	}
 }
 
@@ -323,6 +341,7 @@ func (c *conn) writeLoop() {
 		for c.writing && !c.closed { // an inline write goes first: keep the order
 			c.cond.Wait()
 		}
+		c.woken = false // in the hold that takes the batch: see wakeLocked
 		if (len(c.buf) == 0 && len(c.sealed) == 0) || c.closed {
 			c.mu.Unlock()
 			continue
