@@ -29,6 +29,8 @@ package node
 // Without a mutex:
 //   - Node.remoteCache (sync.Map) mirrors Node.remotes for lock-free
 //     lookups on the send path; it is written under Node.mu.
+//     Node.lastRemote (atomic) holds the record of the last lookup, used
+//     while its remote.pruned (atomic, set under remote.mu) is false.
 //   - conn.lastLife, readerBusy, inqBytes, inqLen, hb are atomics shared by
 //     a connection's reader, the dispatch loop and the heartbeat timer.
 //   - conn.wake, conn.room and loop.wake are 1-buffered channels that are

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aemp-go/aemp-go/protocol"
@@ -30,7 +31,7 @@ type remote struct {
 	downReason   []any                 // the reason they fire with, while downPending; guarded by mu
 	holding      bool                  // connected, but node-up callbacks not yet run; guarded by mu
 	all          []*conn               // every live connection, for shutdown; guarded by mu
-	pruned       bool                  // removed from Node.remotes: use the current record; guarded by mu
+	pruned       atomic.Bool           // removed from Node.remotes: use the current record; set under mu, read without (Node.remote)
 	stats        peerStats             // atomics (stats.go)
 }
 
@@ -40,8 +41,21 @@ func (n *Node) remote(id string) *remote {
 	// Lock-free on the send path: the node mutex is also taken by every
 	// local delivery, and on two cores sender and receiver would fight
 	// over it for each message.
-	if r, ok := n.remoteCache.Load(id); ok {
-		return r.(*remote)
+	//
+	// First the record of the previous lookup, which a sender to one node
+	// finds every time (sync.Map hashes the key: a tenth of a send's
+	// time). A record that is not pruned is the one in n.remotes, as
+	// records leave the table only through prune, which marks them first;
+	// so this returns what the table holds, as the sync.Map does. Either
+	// may be pruned right after it was found: users lock it with lock(),
+	// which checks under r.mu and moves on to the record that replaced it.
+	if r := n.lastRemote.Load(); r != nil && r.id == id && !r.pruned.Load() {
+		return r
+	}
+	if v, ok := n.remoteCache.Load(id); ok {
+		r := v.(*remote)
+		n.lastRemote.Store(r)
+		return r
 	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
@@ -66,7 +80,7 @@ func (n *Node) lockRemote(id string) *remote {
 func (r *remote) lock() *remote {
 	for {
 		r.mu.Lock()
-		if !r.pruned {
+		if !r.pruned.Load() {
 			return r
 		}
 		r.mu.Unlock()
@@ -81,16 +95,20 @@ func (r *remote) lock() *remote {
 func (r *remote) prune() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.pruned || r.tr != nil || r.connecting || r.connectTimer != nil || r.downPending || r.holding ||
+	if r.pruned.Load() || r.tr != nil || r.connecting || r.connectTimer != nil || r.downPending || r.holding ||
 		len(r.queue) > 0 || len(r.lmon) > 0 || len(r.rmon) > 0 || len(r.all) > 0 {
 		return
 	}
-	r.pruned = true
+	r.pruned.Store(true)
 	r.n.mu.Lock() // lock order: remote.mu before Node.mu
 	if r.n.remotes[r.id] == r {
 		delete(r.n.remotes, r.id)
 	}
 	r.n.remoteCache.CompareAndDelete(r.id, r)
+	// not kept alive by the lookup cache (a lookup that found r before
+	// this may still put it back there: harmless, as pruned records are
+	// passed over, and the next lookup replaces it)
+	r.n.lastRemote.CompareAndSwap(r, nil)
 	// under Node.mu, so that a new record of the node (n.remote) finds
 	// these counters to take over
 	r.n.stats.departed.add(r.snapshotLocked(), r.n.cfg.MaxDepartedPeers)
