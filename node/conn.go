@@ -297,11 +297,14 @@ func (e errWriteStalled) Error() string { return fmt.Sprintf("write stalled for 
 // write writes the chunks (with one writev where the connection has it)
 // on the writer goroutine. Each attempt has a deadline of
 // WriteStallTimeout; an attempt that wrote nothing at all by then ends
-// the connection, one that made progress is retried with the rest.
-func (c *conn) write(out [][]byte) error {
+// the connection, one that made progress is retried with the rest. It
+// returns the bytes of its last attempt, which the caller takes off
+// c.pending in the hold of c.mu that ends the write (those of earlier
+// attempts are taken off as they end).
+func (c *conn) write(out [][]byte) (int, error) {
 	stall := c.n.cfg.WriteStallTimeout
 	bufs := append(net.Buffers(nil), out...) // WriteTo consumes its slice; out is recycled
-	for len(bufs) > 0 {
+	for {
 		start := time.Now()
 		c.s.Conn.SetWriteDeadline(start.Add(stall))
 		n, err := bufs.WriteTo(c.writer())
@@ -309,20 +312,19 @@ func (c *conn) write(out [][]byte) error {
 		if n > 0 && time.Since(start) >= writeWaitIsLife {
 			c.lastLife.Store(monotime())
 		}
+		if err == nil { // all written
+			return int(n), nil
+		}
+		if !errors.Is(err, os.ErrDeadlineExceeded) {
+			return int(n), err
+		}
+		if n == 0 {
+			return 0, errWriteStalled{stall}
+		}
 		c.mu.Lock()
 		c.pending -= int(n)
 		c.mu.Unlock()
-		if err != nil {
-			if errors.Is(err, os.ErrDeadlineExceeded) {
-				if n > 0 {
-					continue
-				}
-				return errWriteStalled{stall}
-			}
-			return err
-		}
 	}
-	return nil
 }
 
 var monoStart = time.Now()
@@ -341,22 +343,34 @@ func (c *conn) writeLoop() {
 		for c.writing && !c.closed { // an inline write goes first: keep the order
 			c.cond.Wait()
 		}
-		c.woken = false // in the hold that takes the batch: see wakeLocked
-		if (len(c.buf) == 0 && len(c.sealed) == 0) || c.closed {
+		// Each hold of c.mu that takes a batch takes everything there is
+		// and clears c.woken (see wakeLocked). What was sent during a
+		// write is taken in the same hold that ends it: one lock per batch
+		// while a burst lasts, not three, on a lock the senders hold most
+		// of the time.
+		for (len(c.buf) > 0 || len(c.sealed) > 0) && !c.closed {
+			if c.woken {
+				c.woken = false
+				select {
+				case <-c.wake: // sent for what is taken now
+				default:
+				}
+			}
+			out := c.takeLocked()
+			c.lastSend = monotime() // see enqueue
 			c.mu.Unlock()
-			continue
+			n, err := c.write(out)
+			c.mu.Lock()
+			c.pending -= n
+			c.doneWritingLocked(out)
+			if err != nil {
+				c.mu.Unlock()
+				c.fail(err)
+				return
+			}
 		}
-		out := c.takeLocked()
-		c.lastSend = monotime() // see enqueue
+		c.woken = false // nothing to take (a spare wake-up)
 		c.mu.Unlock()
-		err := c.write(out)
-		c.mu.Lock()
-		c.doneWritingLocked(out)
-		c.mu.Unlock()
-		if err != nil {
-			c.fail(err)
-			return
-		}
 	}
 }
 
