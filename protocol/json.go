@@ -1,6 +1,7 @@
 package protocol
 
 import (
+	"encoding/binary"
 	"fmt"
 	"maps"
 	"math"
@@ -133,25 +134,33 @@ const hexDigits = "0123456789abcdef"
 // write as Latin-1 characters, so it is written that way.
 //
 // One pass over s for the common case: eight bytes at a time are checked
-// for anything but plain ASCII, and runs of plain bytes are copied
-// whole. UTF-8 is validated only from the first non-ASCII byte on.
+// for anything but plain ASCII and stored as they are, so plain strings
+// are copied as they are checked. UTF-8 is validated only from the first
+// non-ASCII byte on.
 func appendJSONString(dst []byte, s string) []byte {
 	start0 := len(dst)
 	dst = append(dst, '"')
 	checkHigh := true // no non-ASCII byte seen yet, so UTF-8 not yet validated
-	start, i := 0, 0
+	i := 0
 	for {
-		// skip plain bytes, a word at a time while 8 remain
 		for i+8 <= len(s) {
 			w := load64(s, i)
 			m := jsonSpecial(w)
 			if checkHigh {
 				m |= w & hiBits
 			}
+			if cap(dst)-len(dst) < 8 {
+				dst = slices.Grow(dst, len(s)-i+2)
+			}
+			n := len(dst)
+			binary.LittleEndian.PutUint64(dst[n:n+8], w) // into the spare capacity
 			if m != 0 {
-				i += bits.TrailingZeros64(m) / 8 // the first flagged byte is exact
+				k := bits.TrailingZeros64(m) / 8 // the first flagged byte is exact
+				dst = dst[:n+k]
+				i += k
 				break
 			}
+			dst = dst[:n+8]
 			i += 8
 		}
 		for ; i < len(s); i++ {
@@ -159,9 +168,10 @@ func appendJSONString(dst []byte, s string) []byte {
 			if c < 0x20 || c == '"' || c == '\\' || c >= 0x80 && checkHigh {
 				break
 			}
+			dst = append(dst, c)
 		}
 		if i == len(s) {
-			break
+			return append(dst, '"')
 		}
 		c := s[i]
 		if c >= 0x80 {
@@ -172,13 +182,9 @@ func appendJSONString(dst []byte, s string) []byte {
 			checkHigh = false
 			continue
 		}
-		dst = append(dst, s[start:i]...)
 		dst = appendJSONEscape(dst, c)
 		i++
-		start = i
 	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
 }
 
 // appendJSONLatin1 writes bytes as the characters U+0000..U+00FF, which
