@@ -31,6 +31,7 @@ type remote struct {
 	downReason   []any                 // the reason they fire with, while downPending; guarded by mu
 	holding      bool                  // connected, but node-up callbacks not yet run; guarded by mu
 	all          []*conn               // every live connection, for shutdown; guarded by mu
+	out          atomic.Pointer[conn]  // tr while sends may go straight to it (see setOutLocked); stored under mu
 	pruned       atomic.Bool           // removed from Node.remotes: use the current record; set under mu, read without (Node.remote)
 	stats        peerStats             // atomics (stats.go)
 }
@@ -128,6 +129,15 @@ func (r *remote) isUp() bool {
 // copy, see retain); port and data are separate arguments because the
 // compiler's escape analysis does not tell a struct's fields apart.
 func (r *remote) send(port string, data []any) error {
+	if c := r.out.Load(); c != nil {
+		// the common case, without r.mu (see setOutLocked)
+		inline, err := c.enqueue(protocol.Message{Port: port, Data: data})
+		if err != errConnClosed {
+			return c.finish(inline, err)
+		}
+		// c was lost since it was loaded: the record's state decides
+		// (below, as if the send had come after the loss)
+	}
 	r = r.lock()
 	if r.downPending {
 		// The connection was lost and its monitors have not run yet. Perl
@@ -157,6 +167,29 @@ func (r *remote) send(port string, data []any) error {
 	r.connectLocked()
 	r.mu.Unlock()
 	return nil
+}
+
+// setOutLocked publishes the connection that sends may use without
+// taking r.mu: the current one, when the node is up, its queue flushed
+// (not holding) and no loss being reported (not downPending); else
+// none, and sends take r.mu and decide as send describes. It must be
+// called whenever one of those fields changes, under r.mu.
+//
+// A sender that loaded the connection just before it stopped being
+// published acts as if it had sent just before the change: after a
+// switch of connections its message goes out on the old connection,
+// which still writes (the switch fires the port monitors: the two
+// connections may reorder); on a lost connection enqueue fails with
+// errConnClosed (a connection is closed before its loss is reported)
+// and send goes the locked way, which drops the message while the loss
+// is being reported. A record's queue is flushed before the connection
+// is published, so no sender overtakes what was queued.
+func (r *remote) setOutLocked() {
+	if r.tr != nil && !r.holding && !r.downPending {
+		r.out.Store(r.tr)
+	} else {
+		r.out.Store(nil)
+	}
 }
 
 // connectLocked starts connecting unless a connection exists or is being
@@ -269,6 +302,7 @@ func (r *remote) transportConnect(c *conn) {
 		mons := r.lmon
 		r.lmon = map[string][]*monitor{}
 		r.tr = c
+		r.setOutLocked()
 		r.stopConnectingLocked()
 		r.mu.Unlock()
 		r.n.log.Debug("switched connections", "peer", r.id, "old", old.s.Conn.RemoteAddr().String())
@@ -284,6 +318,7 @@ func (r *remote) transportConnect(c *conn) {
 	}
 	r.tr = c
 	r.holding = true
+	r.setOutLocked()
 	r.stopConnectingLocked()
 	r.mu.Unlock()
 	// Node-up callbacks run before the queue is flushed, and what they
@@ -318,6 +353,7 @@ func (r *remote) transportConnect(c *conn) {
 				err = nil
 			}
 		}
+		r.setOutLocked() // only now: nothing sent after the flush overtakes the queue
 		r.mu.Unlock()
 		tr.finish(inline, err)
 	}})
@@ -376,6 +412,7 @@ func (r *remote) fail(onlyIfDown bool, reason ...any) {
 	r.rmon = map[string]*monitor{}
 	r.downPending = true
 	r.downReason = reason
+	r.setOutLocked()
 	// When the current connection was lost, any other connection to that
 	// node goes too. After simultaneous connects both sides keep the
 	// connection they switched away from open; if the peer closed the one
@@ -405,6 +442,7 @@ func (r *remote) fail(onlyIfDown bool, reason ...any) {
 		// callbacks send; only what others sent before is dropped.
 		r.mu.Lock()
 		r.downPending, r.downReason = false, nil
+		r.setOutLocked()
 		r.mu.Unlock()
 		for _, l := range mons {
 			for _, m := range l {
