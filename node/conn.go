@@ -171,9 +171,8 @@ func (c *conn) enqueue(m protocol.Message) (inline [][]byte, err error) {
 // yet reached that hold; either way the writer's next take comes after
 // this send's bytes were added (under the same c.mu), and takes them. Once
 // the writer has taken the batch, c.woken is clear and the next send wakes
-// it again. No wake-up is lost; at worst one is spare (a wake-up still in
-// the channel when the writer took a batch it had not been woken for) and
-// the writer finds nothing to take.
+// it again. No wake-up is lost. When the writer clears c.woken it also
+// empties c.wake, so a wake-up is not left over for a batch already taken.
 func (c *conn) wakeLocked() {
 	if c.woken {
 		return
