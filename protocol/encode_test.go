@@ -2,6 +2,7 @@ package protocol
 
 import (
 	"bytes"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -88,4 +89,23 @@ func checkStringEncoders(t *testing.T, s string) {
 	if !bytes.Equal(got, want) {
 		t.Fatalf("CBOR of %q: %x, reference %x", s, got, want)
 	}
+}
+
+// FuzzDecimal: appendInt and appendUint write what strconv does.
+func FuzzDecimal(f *testing.F) {
+	for _, v := range []uint64{0, 1, 9, 10, 99, 100, 123, 999, 1000, 1<<31 - 1, 1 << 31, 1<<32 - 1, 1 << 32,
+		1e15, 1e18, 1e19 - 1, 1e19, 1<<63 - 1, 1 << 63, 1<<64 - 1} {
+		f.Add(v)
+		f.Add(-v) // as int64: the negative numbers, MinInt64 among them
+	}
+	f.Fuzz(func(t *testing.T, u uint64) {
+		prefix := []byte("[1,")
+		if got, want := appendUint(bytes.Clone(prefix), u), strconv.AppendUint(bytes.Clone(prefix), u, 10); !bytes.Equal(got, want) {
+			t.Fatalf("appendUint(%d) = %q, want %q", u, got, want)
+		}
+		i := int64(u)
+		if got, want := appendInt(bytes.Clone(prefix), i), strconv.AppendInt(bytes.Clone(prefix), i, 10); !bytes.Equal(got, want) {
+			t.Fatalf("appendInt(%d) = %q, want %q", i, got, want)
+		}
+	})
 }

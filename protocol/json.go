@@ -51,17 +51,17 @@ func appendJSONValue(dst []byte, v any) ([]byte, error) {
 	case []byte:
 		return appendJSONLatin1(dst, x), nil
 	case int64:
-		return strconv.AppendInt(dst, x, 10), nil
+		return appendInt(dst, x), nil
 	case int:
-		return strconv.AppendInt(dst, int64(x), 10), nil
+		return appendInt(dst, int64(x)), nil
 	case int32:
-		return strconv.AppendInt(dst, int64(x), 10), nil
+		return appendInt(dst, int64(x)), nil
 	case uint64:
-		return strconv.AppendUint(dst, x, 10), nil
+		return appendUint(dst, x), nil
 	case uint32:
-		return strconv.AppendUint(dst, uint64(x), 10), nil
+		return appendUint(dst, uint64(x)), nil
 	case uint:
-		return strconv.AppendUint(dst, uint64(x), 10), nil
+		return appendUint(dst, uint64(x)), nil
 	case float64:
 		return appendJSONFloat(dst, x), nil
 	case float32:
@@ -92,6 +92,37 @@ func appendJSONValue(dst []byte, v any) ([]byte, error) {
 		return appendJSONMap(dst, x, func(dst []byte, s string) ([]byte, error) { return appendJSONString(dst, s), nil })
 	}
 	return nil, fmt.Errorf("protocol: cannot encode %T as an AEMP value", v)
+}
+
+// appendInt writes i in decimal, as strconv.AppendInt(dst, i, 10) does.
+func appendInt(dst []byte, i int64) []byte {
+	if i < 0 {
+		return appendUint(append(dst, '-'), uint64(-i)) // -MinInt64 wraps to itself, 1<<63 as uint64
+	}
+	return appendUint(dst, uint64(i))
+}
+
+// appendUint writes u in decimal, as strconv.AppendUint(dst, u, 10) does,
+// straight into dst: strconv formats into a buffer of its own and copies
+// it, which for the small numbers AEMP messages mostly carry cost more
+// than the rest of a typical message's encoding.
+func appendUint(dst []byte, u uint64) []byte {
+	if u < 10 {
+		return append(dst, byte('0'+u))
+	}
+	digits := 2
+	for t := u / 100; t > 0; t /= 10 {
+		digits++
+	}
+	n := len(dst)
+	dst = slices.Grow(dst, digits)[:n+digits]
+	for i := n + digits - 1; i > n; i-- {
+		q := u / 10
+		dst[i] = byte('0' + u - q*10)
+		u = q
+	}
+	dst[n] = byte('0' + u)
+	return dst
 }
 
 // appendJSONMap writes a map with its keys in sorted order.
