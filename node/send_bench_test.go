@@ -1,35 +1,24 @@
+//go:build unix
+
 package node
 
 import (
-	"context"
 	"io"
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/aemp-go/aemp-go/protocol"
 )
 
-// discardPeer authenticates against n as node "sink" with the given
-// framing and reads and drops everything n sends it, so that a benchmark
-// measures the sending node alone.
+// discardPeer authenticates against n as node "raw" (rawPeer) with the
+// given framing and reads and drops everything n sends it, so that a
+// benchmark measures the sending node alone.
 func discardPeer(b *testing.B, n *Node, framing string) {
 	b.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	c, err := n.cfg.Transport.Dial(ctx, n.Binds()[0])
-	if err != nil {
-		b.Fatal(err)
-	}
-	s, err := protocol.Handshake(ctx, c, &protocol.HandshakeConfig{NodeID: "sink", Secret: testSecret, Framings: []string{framing}})
-	if err != nil {
-		b.Fatal(err)
-	}
+	s := rawPeer(b, n, framing)
 	go io.Copy(io.Discard, s.Reader)
-	b.Cleanup(func() { s.Conn.Close() })
 	// wait until sends go to the connection, not the connect queue
 	for deadline := time.Now().Add(5 * time.Second); ; {
-		r := n.lockRemote("sink")
+		r := n.lockRemote("raw")
 		up := r.tr != nil && !r.holding
 		r.mu.Unlock()
 		if up {
@@ -60,7 +49,7 @@ func benchSndRemote(b *testing.B, framing string) {
 	b.ReportAllocs()
 	cpu0 := cpuTime()
 	for b.Loop() {
-		n.Snd("sink#port", "test", int64(123), payload)
+		n.Snd("raw#port", "test", int64(123), payload)
 	}
 	b.ReportMetric(float64(cpuTime()-cpu0)/float64(b.N), "cpu-ns/msg")
 }
