@@ -147,7 +147,13 @@ func (c *conn) enqueue(m protocol.Message) (inline [][]byte, err error) {
 	if err != nil {
 		return nil, err // nothing was added: this message only is refused
 	}
-	c.buf = b
+	if cap(b) == cap(c.buf) {
+		// the same chunk: only its length changes, and reslicing the
+		// field itself spares the GC write barrier of storing a pointer
+		c.buf = c.buf[:len(b)]
+	} else {
+		c.buf = b
+	}
 	c.r.stats.msgOut()
 	c.pending += len(b) - before
 	if c.pending > c.n.cfg.MaxSendQueue {
