@@ -28,11 +28,11 @@ var errConnClosed = errors.New("connection closed")
 // idle connection, by the sender itself with one non-blocking write after
 // it released every lock (see writeInline).
 type conn struct {
-	n      *Node
-	r      *remote
-	s      *protocol.Session
-	encode func([]byte, protocol.Message) ([]byte, error)
-	raw    syscall.RawConn // for non-blocking inline writes; nil unless a stdSocket (transport.go)
+	n    *Node
+	r    *remote
+	s    *protocol.Session
+	cbor bool            // the send framing is CBOR, else JSON (see encodeTo)
+	raw  syscall.RawConn // for non-blocking inline writes; nil unless a stdSocket (transport.go)
 
 	lastLife   atomic.Int64 // monotime of the last sign of life: bytes read, or a write the peer's reading let go on
 	readerBusy atomic.Bool  // the reader waits for or runs our own loop's items, not the peer's doing
@@ -52,6 +52,7 @@ type conn struct {
 	lastSend int64      // monotime of the last send on an idle connection or the writer's last take (see enqueue); guarded by mu
 	sends    uint64     // messages queued so far, for the read pacer (recvpath.go); guarded by mu
 	closed   bool       // guarded by mu
+	woken    bool       // a wake-up is sent and the writer has not yet taken the batch (see wakeLocked); guarded by mu
 	wake     chan struct{}
 	done     chan struct{}
 }
@@ -75,8 +76,7 @@ const chunkSlack = 1 << 10
 // attach turns a finished handshake into a running connection of the
 // node it authenticated as.
 func (n *Node) attach(s *protocol.Session) (*conn, error) {
-	enc, _ := protocol.Appender(s.SendFraming) // negotiated from our own list
-	c := &conn{n: n, s: s, encode: enc, wake: make(chan struct{}, 1), done: make(chan struct{}),
+	c := &conn{n: n, s: s, cbor: s.SendFraming == protocol.FramingCBOR, wake: make(chan struct{}, 1), done: make(chan struct{}),
 		room: make(chan struct{}, 1), buf: make([]byte, 0, chunkSize)}
 	if inlineWrites {
 		c.raw = inlineRawConn(s.Conn) // nil with TLS, in memory, for a Transport's own conn types
@@ -143,11 +143,17 @@ func (c *conn) enqueue(m protocol.Message) (inline [][]byte, err error) {
 		c.buf = c.newChunkLocked()
 	}
 	before := len(c.buf)
-	b, err := c.encode(c.buf, m)
+	b, err := c.encodeTo(c.buf, m)
 	if err != nil {
 		return nil, err // nothing was added: this message only is refused
 	}
-	c.buf = b
+	if cap(b) == cap(c.buf) {
+		// the same chunk: only its length changes, and reslicing the
+		// field itself spares the GC write barrier of storing a pointer
+		c.buf = c.buf[:len(b)]
+	} else {
+		c.buf = b
+	}
 	c.r.stats.msgOut()
 	c.pending += len(b) - before
 	if c.pending > c.n.cfg.MaxSendQueue {
@@ -156,16 +162,54 @@ func (c *conn) enqueue(m protocol.Message) (inline [][]byte, err error) {
 	if idle && c.raw != nil {
 		return c.takeLocked(), nil
 	}
+	c.wakeLocked()
+	return nil, nil
+}
+
+// wakeLocked makes sure the writer goroutine will take what is in the
+// buffers. Sending on c.wake for each message would cost a channel
+// operation per send in a burst; one per batch is enough:
+//
+// c.woken is set (under c.mu) when a wake-up is sent, and cleared by the
+// writer under c.mu in the same hold in which it looks at the buffers and
+// takes everything in them (writeLoop). So while c.woken is set, either
+// the wake-up waits in c.wake or the writer has received it and has not
+// yet reached that hold; either way the writer's next take comes after
+// this send's bytes were added (under the same c.mu), and takes them. Once
+// the writer has taken the batch, c.woken is clear and the next send wakes
+// it again. No wake-up is lost. When the writer clears c.woken it also
+// empties c.wake, so a wake-up is not left over for a batch already taken.
+func (c *conn) wakeLocked() {
+	if c.woken {
+		return
+	}
+	c.woken = true
 	select {
 	case c.wake <- struct{}{}:
-	default:
+	default: // one is waiting already
 	}
-	return nil, nil
+}
+
+// encodeTo appends m in the connection's send framing. A direct call,
+// not a function value: through an indirect call the compiler would have
+// to assume that the message escapes, and every Snd would put its
+// argument list on the heap (see retain).
+func (c *conn) encodeTo(dst []byte, m protocol.Message) ([]byte, error) {
+	if c.cbor {
+		return protocol.AppendCBOR(dst, m)
+	}
+	return protocol.AppendJSON(dst, m)
 }
 
 // finish completes an enqueue once the caller holds no lock: it writes
 // the claimed bytes or fails the connection.
 func (c *conn) finish(inline [][]byte, err error) error {
+	if err == nil { // the common case, without errors.As's reflection
+		if inline != nil {
+			c.writeInline(inline)
+		}
+		return nil
+	}
 	var over sendQueueOverflow
 	switch {
 	case errors.As(err, &over):
@@ -174,13 +218,8 @@ func (c *conn) finish(inline [][]byte, err error) error {
 		return nil // the monitors tell; Snd itself succeeded as far as the caller can act on it
 	case errors.Is(err, errConnClosed):
 		return nil // lost meanwhile: the transport error reports it
-	case err != nil:
-		return err
 	}
-	if inline != nil {
-		c.writeInline(inline)
-	}
-	return nil
+	return err
 }
 
 // send is enqueue and finish for callers that hold no lock.
@@ -214,17 +253,12 @@ func (c *conn) writeInline(out [][]byte) {
 	} else {
 		c.doneWritingLocked(out)
 	}
-	pending := len(c.buf) > 0 || len(c.sealed) > 0
+	if err == nil && (len(c.buf) > 0 || len(c.sealed) > 0) {
+		c.wakeLocked()
+	}
 	c.mu.Unlock()
 	if err != nil {
 		c.fail(err)
-		return
-	}
-	if pending {
-		select {
-		case c.wake <- struct{}{}:
-		default:
-		}
 	}
 }
 
@@ -268,11 +302,14 @@ func (e errWriteStalled) Error() string { return fmt.Sprintf("write stalled for 
 // write writes the chunks (with one writev where the connection has it)
 // on the writer goroutine. Each attempt has a deadline of
 // WriteStallTimeout; an attempt that wrote nothing at all by then ends
-// the connection, one that made progress is retried with the rest.
-func (c *conn) write(out [][]byte) error {
+// the connection, one that made progress is retried with the rest. It
+// returns the bytes of its last attempt, which the caller takes off
+// c.pending in the hold of c.mu that ends the write (those of earlier
+// attempts are taken off as they end).
+func (c *conn) write(out [][]byte) (int, error) {
 	stall := c.n.cfg.WriteStallTimeout
 	bufs := append(net.Buffers(nil), out...) // WriteTo consumes its slice; out is recycled
-	for len(bufs) > 0 {
+	for {
 		start := time.Now()
 		c.s.Conn.SetWriteDeadline(start.Add(stall))
 		n, err := bufs.WriteTo(c.writer())
@@ -280,20 +317,19 @@ func (c *conn) write(out [][]byte) error {
 		if n > 0 && time.Since(start) >= writeWaitIsLife {
 			c.lastLife.Store(monotime())
 		}
+		if err == nil { // all written
+			return int(n), nil
+		}
+		if !errors.Is(err, os.ErrDeadlineExceeded) {
+			return int(n), err
+		}
+		if n == 0 {
+			return 0, errWriteStalled{stall}
+		}
 		c.mu.Lock()
 		c.pending -= int(n)
 		c.mu.Unlock()
-		if err != nil {
-			if errors.Is(err, os.ErrDeadlineExceeded) {
-				if n > 0 {
-					continue
-				}
-				return errWriteStalled{stall}
-			}
-			return err
-		}
 	}
-	return nil
 }
 
 var monoStart = time.Now()
@@ -312,21 +348,34 @@ func (c *conn) writeLoop() {
 		for c.writing && !c.closed { // an inline write goes first: keep the order
 			c.cond.Wait()
 		}
-		if (len(c.buf) == 0 && len(c.sealed) == 0) || c.closed {
+		// Each hold of c.mu that takes a batch takes everything there is
+		// and clears c.woken (see wakeLocked). What was sent during a
+		// write is taken in the same hold that ends it: one lock per batch
+		// while a burst lasts, not three, on a lock the senders hold most
+		// of the time.
+		for (len(c.buf) > 0 || len(c.sealed) > 0) && !c.closed {
+			if c.woken {
+				c.woken = false
+				select {
+				case <-c.wake: // sent for what is taken now
+				default:
+				}
+			}
+			out := c.takeLocked()
+			c.lastSend = monotime() // see enqueue
 			c.mu.Unlock()
-			continue
+			n, err := c.write(out)
+			c.mu.Lock()
+			c.pending -= n
+			c.doneWritingLocked(out)
+			if err != nil {
+				c.mu.Unlock()
+				c.fail(err)
+				return
+			}
 		}
-		out := c.takeLocked()
-		c.lastSend = monotime() // see enqueue
+		c.woken = false // nothing to take (a spare wake-up)
 		c.mu.Unlock()
-		err := c.write(out)
-		c.mu.Lock()
-		c.doneWritingLocked(out)
-		c.mu.Unlock()
-		if err != nil {
-			c.fail(err)
-			return
-		}
 	}
 }
 

@@ -18,8 +18,11 @@ func NodeOf(portID string) string {
 // `split /#/, $port, 2` does: a node ID alone has the empty port name,
 // which is the node port.
 func splitPort(portID string) (nodeID, port string) {
-	nodeID, port, _ = strings.Cut(portID, "#")
-	return
+	// IndexByte rather than Cut, which looks for a string: on every Snd
+	if i := strings.IndexByte(portID, '#'); i >= 0 {
+		return portID[:i], portID[i+1:]
+	}
+	return portID, ""
 }
 
 // alnum is Kernel.pm's @alnum: digits, upper case, lower case.

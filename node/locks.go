@@ -20,8 +20,10 @@ package node
 //     and globalState. Taken under remote.mu (knownAddrs,
 //     prune), never the other way round.
 //  4. conn.mu with conn.cond (conn.go): one connection's output buffers
-//     and write state. Taken under remote.mu. Only the writer goroutine
-//     waits on cond, for an inline write to end, which never blocks.
+//     and write state. Taken under remote.mu, or alone by a send to the
+//     connection a record publishes (remote.out, see setOutLocked). Only
+//     the writer goroutine waits on cond, for an inline write to end,
+//     which never blocks.
 //  5. loop.mu (loop.go): the dispatch queue. A leaf: posting never waits.
 //  6. Node.traceMu (trace.go): held for one Write of a formatted line to
 //     Config.Trace, and never while holding any lock above. A leaf.
@@ -29,6 +31,10 @@ package node
 // Without a mutex:
 //   - Node.remoteCache (sync.Map) mirrors Node.remotes for lock-free
 //     lookups on the send path; it is written under Node.mu.
+//     Node.lastRemote (atomic) holds the record of the last lookup, used
+//     while its remote.pruned (atomic, set under remote.mu) is false.
+//   - remote.out (atomic) is the connection sends may use without
+//     remote.mu; stored under remote.mu (remote.setOutLocked).
 //   - conn.lastLife, readerBusy, inqBytes, inqLen, hb are atomics shared by
 //     a connection's reader, the dispatch loop and the heartbeat timer.
 //   - conn.wake, conn.room and loop.wake are 1-buffered channels that are

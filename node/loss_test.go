@@ -4,8 +4,6 @@ import (
 	"reflect"
 	"testing"
 	"time"
-
-	"github.com/aemp-go/aemp-go/protocol"
 )
 
 // Between a connection's loss and its monitors running, the loop may
@@ -22,7 +20,7 @@ func TestSendBetweenLossAndMonitorsIsDropped(t *testing.T) {
 	r := n.remote("b")
 	reason := []any{"transport_error", "b", "connect timeout"}
 	r.transportError(reason...)
-	if err := r.send(protocol.Message{Port: "p", Data: []any{"m", int64(2)}}); err != nil {
+	if err := r.send("p", []any{"m", int64(2)}); err != nil {
 		t.Fatal(err)
 	}
 	r.mu.Lock()

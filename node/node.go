@@ -66,13 +66,14 @@ type Node struct {
 	wg     sync.WaitGroup // the node's goroutines; Close waits for them
 	once   sync.Once      // Close
 
-	mu          sync.Mutex            // guards what follows up to loop
-	counter     string                // Perl's $ID, shared by port and spawn names
-	ports       map[string]*portState // local ports by name
-	lmon        map[string][]*monitor // monitors on local ports, by port name
-	funcs       map[string]Func       // spawnable functions
-	remotes     map[string]*remote    // other nodes; records of departed nodes are pruned
-	remoteCache sync.Map              // remotes for lock-free lookups; written under mu with remotes
+	mu          sync.Mutex             // guards what follows up to loop
+	counter     string                 // Perl's $ID, shared by port and spawn names
+	ports       map[string]*portState  // local ports by name
+	lmon        map[string][]*monitor  // monitors on local ports, by port name
+	funcs       map[string]Func        // spawnable functions
+	remotes     map[string]*remote     // other nodes; records of departed nodes are pruned
+	remoteCache sync.Map               // remotes for lock-free lookups; written under mu with remotes
+	lastRemote  atomic.Pointer[remote] // the record the last lookup found (see Node.remote); not guarded
 	nodeMons    []*nodeMonitor
 	addrs       map[string][]string // known listener addresses of other nodes
 	binds       []string            // our own listener addresses

@@ -42,7 +42,7 @@ func (n *Node) kernelRequests() map[string]nodeRequest {
 				up := r.tr != nil
 				r.mu.Unlock()
 				if up {
-					r.send(protocol.Message{Data: append([]any{"kil0", port}, reason...)})
+					r.send("", append([]any{"kil0", port}, reason...))
 				}
 			}
 			r.mu.Lock()

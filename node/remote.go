@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aemp-go/aemp-go/protocol"
@@ -30,7 +31,8 @@ type remote struct {
 	downReason   []any                 // the reason they fire with, while downPending; guarded by mu
 	holding      bool                  // connected, but node-up callbacks not yet run; guarded by mu
 	all          []*conn               // every live connection, for shutdown; guarded by mu
-	pruned       bool                  // removed from Node.remotes: use the current record; guarded by mu
+	out          atomic.Pointer[conn]  // tr while sends may go straight to it (see setOutLocked); stored under mu
+	pruned       atomic.Bool           // removed from Node.remotes: use the current record; set under mu, read without (Node.remote)
 	stats        peerStats             // atomics (stats.go)
 }
 
@@ -40,8 +42,21 @@ func (n *Node) remote(id string) *remote {
 	// Lock-free on the send path: the node mutex is also taken by every
 	// local delivery, and on two cores sender and receiver would fight
 	// over it for each message.
-	if r, ok := n.remoteCache.Load(id); ok {
-		return r.(*remote)
+	//
+	// First the record of the previous lookup, which a sender to one node
+	// finds every time (sync.Map hashes the key: a tenth of a send's
+	// time). A record that is not pruned is the one in n.remotes, as
+	// records leave the table only through prune, which marks them first;
+	// so this returns what the table holds, as the sync.Map does. Either
+	// may be pruned right after it was found: users lock it with lock(),
+	// which checks under r.mu and moves on to the record that replaced it.
+	if r := n.lastRemote.Load(); r != nil && r.id == id && !r.pruned.Load() {
+		return r
+	}
+	if v, ok := n.remoteCache.Load(id); ok {
+		r := v.(*remote)
+		n.lastRemote.Store(r)
+		return r
 	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
@@ -66,7 +81,7 @@ func (n *Node) lockRemote(id string) *remote {
 func (r *remote) lock() *remote {
 	for {
 		r.mu.Lock()
-		if !r.pruned {
+		if !r.pruned.Load() {
 			return r
 		}
 		r.mu.Unlock()
@@ -81,16 +96,20 @@ func (r *remote) lock() *remote {
 func (r *remote) prune() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.pruned || r.tr != nil || r.connecting || r.connectTimer != nil || r.downPending || r.holding ||
+	if r.pruned.Load() || r.tr != nil || r.connecting || r.connectTimer != nil || r.downPending || r.holding ||
 		len(r.queue) > 0 || len(r.lmon) > 0 || len(r.rmon) > 0 || len(r.all) > 0 {
 		return
 	}
-	r.pruned = true
+	r.pruned.Store(true)
 	r.n.mu.Lock() // lock order: remote.mu before Node.mu
 	if r.n.remotes[r.id] == r {
 		delete(r.n.remotes, r.id)
 	}
 	r.n.remoteCache.CompareAndDelete(r.id, r)
+	// not kept alive by the lookup cache (a lookup that found r before
+	// this may still put it back there: harmless, as pruned records are
+	// passed over, and the next lookup replaces it)
+	r.n.lastRemote.CompareAndSwap(r, nil)
 	// under Node.mu, so that a new record of the node (n.remote) finds
 	// these counters to take over
 	r.n.stats.departed.add(r.snapshotLocked(), r.n.cfg.MaxDepartedPeers)
@@ -103,10 +122,22 @@ func (r *remote) isUp() bool {
 	return r.tr != nil
 }
 
-// send transmits m, or queues it and starts connecting. It never waits
-// on the peer: the message is only encoded under the lock, and written
-// (inline or by the writer goroutine) after it was released.
-func (r *remote) send(m protocol.Message) error {
+// send transmits the message [port, data...], or queues it and starts
+// connecting. It never waits on the peer: the message is only encoded
+// under the lock, and written (inline or by the writer goroutine) after it
+// was released. It keeps no reference to data unless it queues it (a
+// copy, see retain); port and data are separate arguments because the
+// compiler's escape analysis does not tell a struct's fields apart.
+func (r *remote) send(port string, data []any) error {
+	if c := r.out.Load(); c != nil {
+		// the common case, without r.mu (see setOutLocked)
+		inline, err := c.enqueue(protocol.Message{Port: port, Data: data})
+		if err != errConnClosed {
+			return c.finish(inline, err)
+		}
+		// c was lost since it was loaded: the record's state decides
+		// (below, as if the send had come after the loss)
+	}
 	r = r.lock()
 	if r.downPending {
 		// The connection was lost and its monitors have not run yet. Perl
@@ -121,12 +152,12 @@ func (r *remote) send(m protocol.Message) error {
 	}
 	if r.tr != nil && !r.holding {
 		c := r.tr
-		inline, err := c.enqueue(m)
+		inline, err := c.enqueue(protocol.Message{Port: port, Data: data})
 		r.mu.Unlock()
 		return c.finish(inline, err)
 	}
-	r.queue = append(r.queue, m)
-	r.queueBytes += approxSize(m.Data) + len(m.Port)
+	r.queue = append(r.queue, protocol.Message{Port: port, Data: retain(data)})
+	r.queueBytes += approxSize(data) + len(port)
 	if limit := r.n.cfg.MaxSendQueue; r.queueBytes > limit {
 		r.mu.Unlock()
 		r.n.log.Warn("dropping queue of unreachable node", "peer", r.id, "limit", byteSize(limit))
@@ -136,6 +167,29 @@ func (r *remote) send(m protocol.Message) error {
 	r.connectLocked()
 	r.mu.Unlock()
 	return nil
+}
+
+// setOutLocked publishes the connection that sends may use without
+// taking r.mu: the current one, when the node is up, its queue flushed
+// (not holding) and no loss being reported (not downPending); else
+// none, and sends take r.mu and decide as send describes. It must be
+// called whenever one of those fields changes, under r.mu.
+//
+// A sender that loaded the connection just before it stopped being
+// published acts as if it had sent just before the change: after a
+// switch of connections its message goes out on the old connection,
+// which still writes (the switch fires the port monitors: the two
+// connections may reorder); on a lost connection enqueue fails with
+// errConnClosed (a connection is closed before its loss is reported)
+// and send goes the locked way, which drops the message while the loss
+// is being reported. A record's queue is flushed before the connection
+// is published, so no sender overtakes what was queued.
+func (r *remote) setOutLocked() {
+	if r.tr != nil && !r.holding && !r.downPending {
+		r.out.Store(r.tr)
+	} else {
+		r.out.Store(nil)
+	}
 }
 
 // connectLocked starts connecting unless a connection exists or is being
@@ -248,6 +302,7 @@ func (r *remote) transportConnect(c *conn) {
 		mons := r.lmon
 		r.lmon = map[string][]*monitor{}
 		r.tr = c
+		r.setOutLocked()
 		r.stopConnectingLocked()
 		r.mu.Unlock()
 		r.n.log.Debug("switched connections", "peer", r.id, "old", old.s.Conn.RemoteAddr().String())
@@ -263,6 +318,7 @@ func (r *remote) transportConnect(c *conn) {
 	}
 	r.tr = c
 	r.holding = true
+	r.setOutLocked()
 	r.stopConnectingLocked()
 	r.mu.Unlock()
 	// Node-up callbacks run before the queue is flushed, and what they
@@ -297,6 +353,7 @@ func (r *remote) transportConnect(c *conn) {
 				err = nil
 			}
 		}
+		r.setOutLocked() // only now: nothing sent after the flush overtakes the queue
 		r.mu.Unlock()
 		tr.finish(inline, err)
 	}})
@@ -355,6 +412,7 @@ func (r *remote) fail(onlyIfDown bool, reason ...any) {
 	r.rmon = map[string]*monitor{}
 	r.downPending = true
 	r.downReason = reason
+	r.setOutLocked()
 	// When the current connection was lost, any other connection to that
 	// node goes too. After simultaneous connects both sides keep the
 	// connection they switched away from open; if the peer closed the one
@@ -384,6 +442,7 @@ func (r *remote) fail(onlyIfDown bool, reason ...any) {
 		// callbacks send; only what others sent before is dropped.
 		r.mu.Lock()
 		r.downPending, r.downReason = false, nil
+		r.setOutLocked()
 		r.mu.Unlock()
 		for _, l := range mons {
 			for _, m := range l {
@@ -423,7 +482,7 @@ func (r *remote) monitor(port string, m *monitor) *remote {
 	}
 	r.mu.Unlock()
 	if first && port != "" {
-		r.send(protocol.Message{Data: []any{"mon1", port}})
+		r.send("", []any{"mon1", port})
 	}
 	return r
 }
@@ -443,7 +502,7 @@ func (r *remote) unmonitor(port string, m *monitor) {
 	}
 	r.mu.Unlock()
 	if last && port != "" {
-		r.send(protocol.Message{Data: []any{"mon0", port}})
+		r.send("", []any{"mon0", port})
 	}
 }
 

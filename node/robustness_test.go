@@ -15,7 +15,7 @@ import (
 
 // rawPeer authenticates against n as node "raw" with the given framing and
 // returns the session, for writing hand-made bytes.
-func rawPeer(t *testing.T, n *Node, framing string) *protocol.Session {
+func rawPeer(t testing.TB, n *Node, framing string) *protocol.Session {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()

@@ -33,11 +33,22 @@ func (n *Node) Snd(portID string, msg ...any) error {
 		n.trace("SND %s <- %s", nodeID, traceJSON(port, msg, port == ""))
 	}
 	if nodeID == n.id {
-		n.loop.post(item{port: port, data: msg, src: n.id})
+		n.loop.post(item{port: port, data: retain(msg), src: n.id})
 		return nil
 	}
-	return n.remote(nodeID).send(protocol.Message{Port: port, Data: msg})
+	return n.remote(nodeID).send(port, msg)
 }
+
+// retain copies a message list that outlives the call that passed it.
+//
+// Snd's variadic list stays on the caller's stack (a heap allocation per
+// message less) as long as nothing keeps it: a message to another node is
+// normally encoded into the connection's buffer at once, so only the
+// slower paths (local delivery, the queue of a node being connected)
+// keep a copy. The elements themselves are not copied: a local handler
+// gets the very values that were sent, as in Perl. (append to nil, not
+// slices.Clone, which the compiler sees as returning its argument.)
+func retain(msg []any) []any { return append([]any(nil), msg...) }
 
 // sndList sends a message given as one list whose first element is the
 // port ID, as Perl's `snd @_` does with a reply list.
@@ -74,5 +85,5 @@ func (n *Node) Kil(portID string, reason ...any) error {
 		n.loop.post(item{fn: func() { n.kill(port, reason) }})
 		return nil
 	}
-	return n.remote(nodeID).send(protocol.Message{Data: append([]any{"kil1", port}, reason...)})
+	return n.remote(nodeID).send("", append([]any{"kil1", port}, reason...))
 }

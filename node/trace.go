@@ -26,7 +26,7 @@ func (n *Node) trace(format string, args ...any) {
 func traceJSON(port string, msg []any, nullPort bool) string {
 	b, err := protocol.AppendJSON(nil, protocol.Message{Port: port, Data: msg})
 	if err != nil {
-		return fmt.Sprintf("[%q %v]", port, msg)
+		return fmt.Sprintf("[%q %v]", port, retain(msg))
 	}
 	if nullPort {
 		b = append([]byte("[null"), b[3:]...)

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"slices"
 	"unicode/utf8"
 )
 
@@ -77,19 +78,42 @@ func cborFloat(dst []byte, f float64) []byte {
 // appendCBORString writes s as a byte string when Perl would hold it
 // without its UTF-8 flag (pure ASCII, or raw bytes that are not UTF-8) and
 // as a text string otherwise; see Message.
+//
+// A short string (the usual case) is copied a word at a time while its
+// bytes are checked, and the head is marked as text afterwards if needed;
+// a longer one is checked first and then copied, which is faster there.
 func appendCBORString(dst []byte, s string) []byte {
-	major := byte(cborBytes)
-	for i := 0; i < len(s); i++ {
-		if s[i] >= 0x80 {
-			if utf8.ValidString(s) {
-				major = cborText
-			}
-			break
+	if len(s) > cborShortString {
+		major := byte(cborBytes)
+		if !isASCII(s) && utf8.ValidString(s) {
+			major = cborText
 		}
+		return append(cborHead(dst, major, uint64(len(s))), s...)
 	}
-	dst = cborHead(dst, major, uint64(len(s)))
-	return append(dst, s...)
+	head := len(dst)
+	dst = cborHead(dst, cborBytes, uint64(len(s)))
+	n := len(dst)
+	dst = slices.Grow(dst, len(s))[:n+len(s)]
+	var or uint64 // every byte's bits, OR-ed together a word at a time
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		w := load64(s, i)
+		or |= w
+		binary.LittleEndian.PutUint64(dst[n+i:], w)
+	}
+	for ; i < len(s); i++ {
+		or |= uint64(s[i])
+		dst[n+i] = s[i]
+	}
+	if or&hiBits != 0 && utf8.ValidString(s) {
+		dst[head] = dst[head]&^(7<<5) | cborText // same length bits, other major type
+	}
+	return dst
 }
+
+// cborShortString: strings up to this length are copied by
+// appendCBORString itself.
+const cborShortString = 64
 
 func appendCBORValue(dst []byte, v any) ([]byte, error) {
 	var err error

@@ -1,9 +1,11 @@
 package protocol
 
 import (
+	"encoding/binary"
 	"fmt"
 	"maps"
 	"math"
+	"math/bits"
 	"slices"
 	"strconv"
 	"unicode/utf8"
@@ -49,17 +51,17 @@ func appendJSONValue(dst []byte, v any) ([]byte, error) {
 	case []byte:
 		return appendJSONLatin1(dst, x), nil
 	case int64:
-		return strconv.AppendInt(dst, x, 10), nil
+		return appendInt(dst, x), nil
 	case int:
-		return strconv.AppendInt(dst, int64(x), 10), nil
+		return appendInt(dst, int64(x)), nil
 	case int32:
-		return strconv.AppendInt(dst, int64(x), 10), nil
+		return appendInt(dst, int64(x)), nil
 	case uint64:
-		return strconv.AppendUint(dst, x, 10), nil
+		return appendUint(dst, x), nil
 	case uint32:
-		return strconv.AppendUint(dst, uint64(x), 10), nil
+		return appendUint(dst, uint64(x)), nil
 	case uint:
-		return strconv.AppendUint(dst, uint64(x), 10), nil
+		return appendUint(dst, uint64(x)), nil
 	case float64:
 		return appendJSONFloat(dst, x), nil
 	case float32:
@@ -91,6 +93,60 @@ func appendJSONValue(dst []byte, v any) ([]byte, error) {
 	}
 	return nil, fmt.Errorf("protocol: cannot encode %T as an AEMP value", v)
 }
+
+// appendInt writes i in decimal, as strconv.AppendInt(dst, i, 10) does.
+func appendInt(dst []byte, i int64) []byte {
+	if i < 0 {
+		return appendUint(append(dst, '-'), uint64(-i)) // -MinInt64 wraps to itself, 1<<63 as uint64
+	}
+	return appendUint(dst, uint64(i))
+}
+
+// appendUint writes u in decimal, as strconv.AppendUint(dst, u, 10) does:
+// numbers below 1000 (what AEMP messages mostly carry) straight into dst,
+// two digits at a time from a table, where strconv's general formatter
+// cost more than the rest of a typical message's encoding.
+func appendUint(dst []byte, u uint64) []byte {
+	switch {
+	case u < 10:
+		return append(dst, byte('0'+u))
+	case u < 100:
+		return append(dst, digitPairs[2*u], digitPairs[2*u+1])
+	case u < 1000:
+		q := u / 100
+		r := u - q*100
+		return append(dst, byte('0'+q), digitPairs[2*r], digitPairs[2*r+1])
+	}
+	var b [20]byte // 1<<64-1 has 20 digits
+	i := len(b)
+	for u >= 100 {
+		q := u / 100
+		r := u - q*100
+		i -= 2
+		b[i], b[i+1] = digitPairs[2*r], digitPairs[2*r+1]
+		u = q
+	}
+	if u >= 10 {
+		i -= 2
+		b[i], b[i+1] = digitPairs[2*u], digitPairs[2*u+1]
+	} else {
+		i--
+		b[i] = byte('0' + u)
+	}
+	return append(dst, b[i:]...)
+}
+
+// digitPairs holds "00" to "99".
+const digitPairs = "00010203040506070809" +
+	"10111213141516171819" +
+	"20212223242526272829" +
+	"30313233343536373839" +
+	"40414243444546474849" +
+	"50515253545556575859" +
+	"60616263646566676869" +
+	"70717273747576777879" +
+	"80818283848586878889" +
+	"90919293949596979899"
 
 // appendJSONMap writes a map with its keys in sorted order.
 func appendJSONMap[V any](dst []byte, m map[string]V, appendValue func([]byte, V) ([]byte, error)) ([]byte, error) {
@@ -130,23 +186,59 @@ const hexDigits = "0123456789abcdef"
 // lowercase \u00XX, everything else (DEL, '/', non-ASCII) raw. A string that
 // is not valid UTF-8 holds Perl bytes (see Message), which Perl would
 // write as Latin-1 characters, so it is written that way.
+//
+// One pass over s for the common case: eight bytes at a time are checked
+// for anything but plain ASCII and stored as they are, so plain strings
+// are copied as they are checked. UTF-8 is validated only from the first
+// non-ASCII byte on.
 func appendJSONString(dst []byte, s string) []byte {
-	if !utf8.ValidString(s) {
-		return appendJSONLatin1(dst, []byte(s))
-	}
+	start0 := len(dst)
 	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); i++ {
+	checkHigh := true // no non-ASCII byte seen yet, so UTF-8 not yet validated
+	i := 0
+	for {
+		for i+8 <= len(s) {
+			w := load64(s, i)
+			m := jsonSpecial(w)
+			if checkHigh {
+				m |= w & hiBits
+			}
+			if cap(dst)-len(dst) < 8 {
+				dst = slices.Grow(dst, len(s)-i+2)
+			}
+			n := len(dst)
+			binary.LittleEndian.PutUint64(dst[n:n+8], w) // into the spare capacity
+			if m != 0 {
+				k := bits.TrailingZeros64(m) / 8 // the first flagged byte is exact
+				dst = dst[:n+k]
+				i += k
+				break
+			}
+			dst = dst[:n+8]
+			i += 8
+		}
+		for ; i < len(s); i++ {
+			c := s[i]
+			if c < 0x20 || c == '"' || c == '\\' || c >= 0x80 && checkHigh {
+				break
+			}
+			dst = append(dst, c)
+		}
+		if i == len(s) {
+			return append(dst, '"')
+		}
 		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' {
+		if c >= 0x80 {
+			// s[:i] is ASCII: s is UTF-8 exactly when the rest is
+			if !utf8.ValidString(s[i:]) {
+				return appendJSONLatin1(dst[:start0], []byte(s))
+			}
+			checkHigh = false
 			continue
 		}
-		dst = append(dst, s[start:i]...)
 		dst = appendJSONEscape(dst, c)
-		start = i + 1
+		i++
 	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
 }
 
 // appendJSONLatin1 writes bytes as the characters U+0000..U+00FF, which

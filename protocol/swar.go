@@ -1,0 +1,47 @@
+package protocol
+
+// Word-at-a-time byte scans for the encoders: strings are almost always
+// short plain ASCII, and checking eight bytes per step instead of one
+// keeps their cost close to that of copying them.
+
+const (
+	loBits = 0x0101010101010101 // 0x01 in every byte
+	hiBits = 0x8080808080808080 // 0x80 in every byte
+)
+
+// load64 returns s[i:i+8] as a little-endian word (one load: the compiler
+// combines the byte reads).
+func load64(s string, i int) uint64 {
+	_ = s[i+7]
+	return uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+		uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+}
+
+// jsonSpecial flags, with the high bit of its byte, every byte of w that
+// JSON must escape: below 0x20, '"' or '\'. A byte above (more
+// significant than) a flagged byte may be flagged falsely, by a borrow, so
+// only the lowest flag is exact; whether any byte is flagged is always
+// exact. Bytes of 0x80 and above are never flagged themselves.
+func jsonSpecial(w uint64) uint64 {
+	lt := (w - loBits*0x20) &^ w        // bytes below 0x20
+	q := w ^ (loBits * '"')             // zero where '"'
+	b := w ^ (loBits * '\\')            // zero where '\'
+	eq := (q-loBits)&^q | (b-loBits)&^b // zero bytes
+	return (lt | eq) & hiBits
+}
+
+// isASCII reports whether s has no byte of 0x80 or above.
+func isASCII(s string) bool {
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		if load64(s, i)&hiBits != 0 {
+			return false
+		}
+	}
+	for ; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
