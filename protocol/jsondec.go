@@ -375,6 +375,18 @@ func (p *jsonParser) object(depth int) (any, error) {
 
 // number parses a JSON number and applies ParseNumber's rules.
 func (p *jsonParser) number() (any, error) {
+	// the common case first: a short non-negative integer, ended by ',' or ']'
+	if b, i := p.b, p.i; i+16 < len(b) && b[i] != '0' {
+		v := int64(0)
+		k := i
+		for ; k < i+15 && b[k] >= '0' && b[k] <= '9'; k++ {
+			v = v*10 + int64(b[k]-'0')
+		}
+		if k > i && (b[k] == ',' || b[k] == ']') {
+			p.i = k
+			return p.c.a.boxInt(v), nil
+		}
+	}
 	b, start := p.b, p.i
 	i := start
 	neg := b[i] == '-'
@@ -490,12 +502,20 @@ func (p *jsonParser) string() (string, error) {
 }
 
 // stringBytes parses a JSON string; the bytes are valid until the next
-// call (straight from the read buffer, or unescaped into c.tmp).
+// call (straight from the read buffer, or unescaped into c.tmp). Plain
+// ASCII is skipped eight bytes at a time.
 func (p *jsonParser) stringBytes() ([]byte, error) {
 	b := p.b
 	start := p.i + 1
+	j := start
+	for ; j+8 <= len(b); j += 8 {
+		w := load64b(b, j)
+		if jsonSpecial(w)|w&hiBits != 0 {
+			break
+		}
+	}
 	ascii := true
-	for j := start; j < len(b); j++ {
+	for ; j < len(b); j++ {
 		ch := b[j]
 		if jsonPlain[ch] {
 			continue

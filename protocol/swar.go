@@ -1,6 +1,6 @@
 package protocol
 
-// Word-at-a-time byte scans for the encoders: strings are almost always
+// Word-at-a-time byte scans for the encoders and the JSON decoder: strings are almost always
 // short plain ASCII, and checking eight bytes per step instead of one
 // keeps their cost close to that of copying them.
 
@@ -15,6 +15,13 @@ func load64(s string, i int) uint64 {
 	_ = s[i+7]
 	return uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
 		uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+}
+
+// load64b is load64 for a byte slice.
+func load64b(b []byte, i int) uint64 {
+	_ = b[i+7]
+	return uint64(b[i]) | uint64(b[i+1])<<8 | uint64(b[i+2])<<16 | uint64(b[i+3])<<24 |
+		uint64(b[i+4])<<32 | uint64(b[i+5])<<40 | uint64(b[i+6])<<48 | uint64(b[i+7])<<56
 }
 
 // jsonSpecial flags, with the high bit of its byte, every byte of w that
