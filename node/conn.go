@@ -416,6 +416,7 @@ func (c *conn) readLoop() {
 		return
 	}
 	src := c.r.id
+	trace := c.n.cfg.Trace != nil
 	held := false // this reader holds the loop (loop.go runOrPost)
 	defer func() {
 		if held {
@@ -452,17 +453,17 @@ func (c *conn) readLoop() {
 			return
 		}
 		c.r.stats.msgIn()
-		if c.n.cfg.Trace != nil {
+		if trace {
 			c.n.trace("RCV %s -> %s", src, traceJSON(m.Port, m.Data, false))
 		}
 		if m.Port == heartbeatPort {
 			continue // the answer to our probe: its arrival was all that counted
 		}
-		it := item{port: m.Port, data: m.Data, src: src}
 		if held {
-			held = c.n.loop.runHeld(&it, c, c.n)
+			held = c.n.loop.runHeldMessage(m.Port, m.Data, src, c, c.n)
 			continue
 		}
+		it := item{port: m.Port, data: m.Data, src: src}
 		var queued bool
 		if queued, held = c.n.loop.runOrPost(it, c, c.n); !queued {
 			continue

@@ -162,11 +162,16 @@ func (n *Node) dispatch(it *item) {
 		it.fn()
 		return
 	}
-	if it.port != "" {
-		n.deliver(it.port, it.data, it.src)
+	n.dispatchMessage(it.port, it.data, it.src)
+}
+
+// dispatchMessage runs a message: to a port, or to the node port.
+func (n *Node) dispatchMessage(port string, data []any, src string) {
+	if port != "" {
+		n.deliver(port, data, src)
 		return
 	}
-	n.nodePort(it.src, it.data)
+	n.nodePort(src, data)
 }
 
 // nodePort handles a message to the node port. Unknown requests and
