@@ -53,6 +53,35 @@ func (n *Node) dialConfig(ctx context.Context, addr string, hc *protocol.Handsha
 	if n.closed() {
 		return nil, ErrClosed
 	}
+	// One outgoing handshake per node at a time. A slave dials its seed
+	// by address and, once the greeting names the node, sends it g_slave,
+	// which dials the node by ID (Kernel.pm does the same: "since we
+	// probably switch connections"). When both handshakes finish, each
+	// side makes its newest connection current and drops the other, and
+	// the two sides need not agree on which is newest: then the node goes
+	// down right after it came up, losing what was sent on it. So a dial
+	// whose greeting names a node that another dial of ours is already
+	// past the greeting with gives up at once, as Transport.pm gives up on
+	// a node that is already connected; the first one goes on.
+	var claimed string
+	check := hc.CheckGreeting
+	hc.CheckGreeting = func(g *protocol.Greeting) error {
+		if check != nil {
+			if err := check(g); err != nil {
+				return err
+			}
+		}
+		if !n.claimDial(g.NodeID) {
+			return fmt.Errorf("%s %w (another connection to it is being made)", g.NodeID, protocol.ErrAlreadyConnected)
+		}
+		claimed = g.NodeID
+		return nil
+	}
+	defer func() {
+		if claimed != "" { // after attach: the node is up, the greeting check refuses from now on
+			n.releaseDial(claimed)
+		}
+	}()
 	dctx, cancel := context.WithTimeout(ctx, n.cfg.MonitorTimeout)
 	nc, err := n.cfg.Transport.Dial(dctx, addr)
 	cancel() // bounds the dial only; the connection lives on
@@ -65,6 +94,27 @@ func (n *Node) dialConfig(ctx context.Context, addr string, hc *protocol.Handsha
 		return nil, err
 	}
 	return n.attach(s)
+}
+
+// claimDial records that an outgoing handshake with node id is past its
+// greeting; it reports false if another one already is.
+func (n *Node) claimDial(id string) bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.dialing[id] {
+		return false
+	}
+	if n.dialing == nil {
+		n.dialing = map[string]bool{}
+	}
+	n.dialing[id] = true
+	return true
+}
+
+func (n *Node) releaseDial(id string) {
+	n.mu.Lock()
+	delete(n.dialing, id)
+	n.mu.Unlock()
 }
 
 // logHandshake logs a failed handshake; refusals that are part of normal

@@ -79,6 +79,7 @@ type Node struct {
 	binds       []string            // our own listener addresses
 	listeners   []net.Listener
 	g           globalState // our master and the requests queued for it
+	dialing     map[string]bool     // nodes an outgoing handshake of ours is past the greeting with (listen.go)
 
 	portsGen atomic.Uint64 // changes with ports and their handlers, written under mu (delivery.go)
 
