@@ -78,8 +78,8 @@ type Node struct {
 	addrs       map[string][]string // known listener addresses of other nodes
 	binds       []string            // our own listener addresses
 	listeners   []net.Listener
-	g           globalState // our master and the requests queued for it
-	dialing     map[string]bool     // nodes an outgoing handshake of ours is past the greeting with (listen.go)
+	g           globalState     // our master and the requests queued for it
+	dialing     map[string]bool // nodes an outgoing handshake of ours is past the greeting with (listen.go)
 
 	portsGen atomic.Uint64 // changes with ports and their handlers, written under mu (delivery.go)
 
