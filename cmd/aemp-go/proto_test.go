@@ -112,13 +112,21 @@ func TestMonAndChain(t *testing.T) {
 // A Go node never evaluates Perl: it answers the expressions of its
 // allowlist (trace's up_nodes, "$$") and lets everything else time out.
 func TestEvalAndTraceAgainstGoNode(t *testing.T) {
-	target(t)
+	n := target(t)
 	r := aemp(t, "--timeout", "300ms", "eval", "target", "1+1")
 	if r.code != exitNoReply || !strings.Contains(r.stderr, "a Go node answers only a few read-only expressions") {
 		t.Errorf("eval: %+v", r)
 	}
 	if r := mustAemp(t, "eval", "target", "$$"); r.stdout != strconv.Itoa(os.Getpid())+"\n" {
 		t.Errorf("eval $$: %+v", r)
+	}
+	// The eval commands' nodes have exited; the target notices when it
+	// reads their connections' end, which on a loaded machine can come
+	// after the trace's own node asks it for its up nodes.
+	for deadline := time.Now().Add(10 * time.Second); len(n.UpNodes()) > 0; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("exited command nodes still up after 10 s: %v", n.UpNodes())
+		}
 	}
 	start := time.Now()
 	// a node timeout long enough for a loaded CI machine, short enough to
