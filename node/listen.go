@@ -62,7 +62,10 @@ func (n *Node) dialConfig(ctx context.Context, addr string, hc *protocol.Handsha
 	// down right after it came up, losing what was sent on it. So a dial
 	// whose greeting names a node that another dial of ours is already
 	// past the greeting with gives up at once, as Transport.pm gives up on
-	// a node that is already connected; the first one goes on.
+	// a node that is already connected; the first one goes on. A first
+	// one that hangs after the greeting holds the others off until the
+	// handshake times out (Config.MonitorTimeout), as it would hold the
+	// node anyway.
 	var claimed string
 	check := hc.CheckGreeting
 	hc.CheckGreeting = func(g *protocol.Greeting) error {
