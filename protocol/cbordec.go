@@ -311,6 +311,10 @@ func (p *cborParser) incomplete() error {
 func (p *cborParser) definiteArray(n, depth int) ([]any, error) {
 	a := p.c.a.array(n)
 	for k := range a {
+		if v, ok := p.simple(); ok {
+			a[k] = v
+			continue
+		}
 		v, err := p.value(depth)
 		if err != nil {
 			return nil, err
@@ -318,6 +322,44 @@ func (p *cborParser) definiteArray(n, depth int) ([]any, error) {
 		a[k] = v
 	}
 	return a, nil
+}
+
+// simple decodes the item at p.i if it is one of the kinds most message
+// elements are, with its head in one or two bytes: an integer from -24 to
+// 255, or a string of up to 255 bytes that is complete in the buffer and
+// within the size limit. Anything else (and anything that would be an
+// error) reports !ok, and value decodes it, as it would have all along.
+func (p *cborParser) simple() (any, bool) {
+	b, i := p.b, p.i
+	if i+1 >= len(b) {
+		return nil, false
+	}
+	h := b[i]
+	switch {
+	case h < 0x18: // unsigned 0..23
+		p.i++
+		return smallInts[int(h)-smallIntMin], true
+	case h == 0x18: // unsigned, one byte
+		p.i += 2
+		return smallInts[int(b[i+1])-smallIntMin], true
+	case h >= 0x20 && h < 0x38: // negative -1..-24
+		p.i++
+		return smallInts[-1-int(h-0x20)-smallIntMin], true
+	}
+	var n, off int
+	switch {
+	case h >= 0x40 && h < 0x58, h >= 0x60 && h < 0x78: // byte or text string, length 0..23
+		n, off = int(h&0x1f), i+1
+	case h == 0x58 || h == 0x78: // length in one byte
+		n, off = int(b[i+1]), i+2
+	default:
+		return nil, false
+	}
+	if n > len(b)-off || uint64(n) > p.c.room(off) {
+		return nil, false
+	}
+	p.i = off + n
+	return p.c.a.boxBytes(b[off:p.i]), true
 }
 
 func (p *cborParser) indefiniteArray(depth int) ([]any, error) {
