@@ -222,7 +222,8 @@ const (
 	maxKeptTmp   = 64 << 10
 )
 
-// It assigns only what it drops: storing a slice into the codec, even the
+// trimScratch drops the scratch buffers that grew past those sizes. It
+// assigns only what it drops: storing a slice into the codec, even the
 // same one, costs a write barrier while the garbage collector runs, and
 // this runs after every message.
 func trimScratch(stack *[]any, tmp *[]byte) {
