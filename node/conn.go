@@ -459,11 +459,11 @@ func (c *conn) readLoop() {
 		if m.Port == heartbeatPort {
 			continue // the answer to our probe: its arrival was all that counted
 		}
+		it := item{port: m.Port, data: m.Data, src: src}
 		if held {
-			held = c.n.loop.runHeldMessage(m.Port, m.Data, src, c, c.n)
+			held = c.n.loop.runHeld(&it, c, c.n)
 			continue
 		}
-		it := item{port: m.Port, data: m.Data, src: src}
 		var queued bool
 		if queued, held = c.n.loop.runOrPost(it, c, c.n); !queued {
 			continue

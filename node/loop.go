@@ -108,18 +108,6 @@ func (l *loop) runHeld(it *item, from *conn, n *Node) bool {
 	return l.drain(from, n, true)
 }
 
-// runHeldMessage is runHeld for a message, without building an item (a
-// ten-word struct per message; the profile put a few percent of a
-// reader's time on building it, though no end-to-end gain could be told
-// from the noise).
-func (l *loop) runHeldMessage(port string, data []any, src string, from *conn, n *Node) bool {
-	n.dispatchMessage(port, data, src)
-	if !l.queued.Load() {
-		return true
-	}
-	return l.drain(from, n, true)
-}
-
 // release gives back the loop a reader holds, first running what was
 // queued meanwhile (up to maxInline items, as runHeld).
 func (l *loop) release(from *conn, n *Node) { l.drain(from, n, false) }

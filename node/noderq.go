@@ -162,16 +162,11 @@ func (n *Node) dispatch(it *item) {
 		it.fn()
 		return
 	}
-	n.dispatchMessage(it.port, it.data, it.src)
-}
-
-// dispatchMessage runs a message: to a port, or to the node port.
-func (n *Node) dispatchMessage(port string, data []any, src string) {
-	if port != "" {
-		n.deliver(port, data, src)
+	if it.port != "" {
+		n.deliver(it.port, it.data, it.src)
 		return
 	}
-	n.nodePort(src, data)
+	n.nodePort(it.src, it.data)
 }
 
 // nodePort handles a message to the node port. Unknown requests and
