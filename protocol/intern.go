@@ -33,7 +33,7 @@ const (
 func (c *stringCache) lookup(b []byte) (any, bool) {
 	h := shortHash(b)
 	slot := &c[h&(stringCacheSize-1)]
-	if slot.s == string(b) && slot.box != nil { // compared without converting
+	if slot.s == string(b) { // compared without converting; b is never empty, so the slot is filled
 		return slot.box, true
 	}
 	if slot.seen != h {

@@ -509,7 +509,7 @@ func (p *jsonParser) stringBytes() ([]byte, error) {
 	start := p.i + 1
 	j := start
 	for ; j+8 <= len(b); j += 8 {
-		w := load64b(b, j)
+		w := load64(b, j)
 		if jsonSpecial(w)|w&hiBits != 0 {
 			break
 		}

@@ -10,18 +10,11 @@ const (
 )
 
 // load64 returns s[i:i+8] as a little-endian word (one load: the compiler
-// combines the byte reads).
-func load64(s string, i int) uint64 {
+// combines the byte reads), from a string (encoders) or bytes (decoder).
+func load64[T string | []byte](s T, i int) uint64 {
 	_ = s[i+7]
 	return uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
 		uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
-}
-
-// load64b is load64 for a byte slice.
-func load64b(b []byte, i int) uint64 {
-	_ = b[i+7]
-	return uint64(b[i]) | uint64(b[i+1])<<8 | uint64(b[i+2])<<16 | uint64(b[i+3])<<24 |
-		uint64(b[i+4])<<32 | uint64(b[i+5])<<40 | uint64(b[i+6])<<48 | uint64(b[i+7])<<56
 }
 
 // jsonSpecial flags, with the high bit of its byte, every byte of w that
