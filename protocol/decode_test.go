@@ -419,19 +419,32 @@ func (r *repeatByteReader) Read(p []byte) (int, error) {
 // TestDecodedValuesSurviveGC keeps many decoded messages, whose strings,
 // arrays and boxes live in shared chunks, through garbage collections
 // while the decoder goes on filling new chunks, and checks every value.
+// Of every other message it keeps only a long string's box, or only the
+// string: each alone must keep its bytes alive (a box and its string
+// share an unscanned chunk).
 func TestDecodedValuesSurviveGC(t *testing.T) {
-	want := Message{Port: "port", Data: []any{"test", int64(123456), "payload", 2.5, []any{"x", int64(-7000)}, map[string]any{"k": "v"}, []any{}}}
+	const long = "a string longer than the string cache takes"
+	want := Message{Port: "port", Data: []any{"test", int64(123456), "payload", 2.5, []any{"x", int64(-7000)}, map[string]any{"k": "v"}, []any{}, long}}
 	for _, framing := range []string{FramingJSON, FramingCBOR} {
 		enc, _ := Appender(framing)
 		one, _ := enc(nil, want)
 		d, _ := NewDecoder(framing, repeatReader{bytes.Repeat(one, 64)})
 		var kept []Message
-		for i := range 20000 {
+		var boxes []any
+		var strs []string
+		for i := range 30000 {
 			m, err := d.Decode()
 			if err != nil {
 				t.Fatal(err)
 			}
-			kept = append(kept, m)
+			switch i % 4 {
+			case 0, 2:
+				kept = append(kept, m)
+			case 1:
+				boxes = append(boxes, m.Data[7])
+			case 3:
+				strs = append(strs, m.Data[7].(string))
+			}
 			if i%5000 == 0 {
 				runtime.GC()
 			}
@@ -440,6 +453,16 @@ func TestDecodedValuesSurviveGC(t *testing.T) {
 		for i, m := range kept {
 			if m.Port != want.Port || !sameValue(m.Data, want.Data) || m.String() != want.String() {
 				t.Fatalf("%s: message %d is %v, want %v", framing, i, m, want)
+			}
+		}
+		for i, b := range boxes {
+			if s, ok := b.(string); !ok || s != long {
+				t.Fatalf("%s: kept box %d is %#v, want %q", framing, i, b, long)
+			}
+		}
+		for i, s := range strs {
+			if s != long {
+				t.Fatalf("%s: kept string %d is %q, want %q", framing, i, s, long)
 			}
 		}
 	}

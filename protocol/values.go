@@ -39,8 +39,6 @@ type valueAlloc struct {
 	slab  []any // slices of known length; slab[:slabN] are handed out
 	slabN int
 
-	strs    []string // boxes, each with its count
-	strsN   int
 	arrs    [][]any
 	arrsN   int
 	floats  []float64
@@ -266,29 +264,49 @@ func boxIn[T any](a *valueAlloc, chunk *[]T, used *int, typ unsafe.Pointer, v T)
 	return *(*any)(unsafe.Pointer(&eface{typ, unsafe.Pointer(p)}))
 }
 
-func (a *valueAlloc) boxString(s string) any {
-	if s == "" {
-		return ""
-	}
-	return boxIn(a, &a.strs, &a.strsN, stringType, s)
-}
-
 // boxBytes returns b (valid only during the call) as a boxed string:
-// from the short-string cache, or copied into the chunks.
+// from the short-string cache, or copied into the string chunk right
+// after its string header, which is the box.
+//
+// A string chunk holds no pointers the garbage collector must follow (it
+// is a []byte, never scanned): the header's pointer points into the same
+// chunk, which anything holding the box or the string keeps alive anyway.
+// So the header costs neither an allocation of its own, nor a scanned
+// chunk, nor a write barrier; a box is never written after it is handed
+// out, and a handler cannot write through one.
 func (a *valueAlloc) boxBytes(b []byte) any {
-	if len(b) <= maxInternedString {
-		if len(b) == 0 {
-			return ""
-		}
+	n := len(b)
+	switch {
+	case n == 0:
+		return ""
+	case n <= maxInternedString:
 		if a.strings == nil {
 			a.strings = new(stringCache)
 		}
 		if v, ok := a.strings.lookup(b); ok {
 			return v
 		}
+	case n > strDirect:
+		return string(b)
 	}
-	return a.boxString(a.string(b))
+	off := (a.strN + wordSize - 1) &^ (wordSize - 1) // the header is word-aligned
+	if off+stringHeaderSize+n > len(a.str) {
+		// a new chunk; make's allocations are word-aligned
+		a.str, off = make([]byte, max(a.chunkSize(strChunk), stringHeaderSize+n)), 0
+	}
+	body := off + stringHeaderSize
+	copy(a.str[body:], b)
+	h := (*[2]uintptr)(unsafe.Pointer(&a.str[off]))
+	h[0], h[1] = uintptr(unsafe.Pointer(&a.str[body])), uintptr(n)
+	a.strN = body + n
+	return *(*any)(unsafe.Pointer(&eface{stringType, unsafe.Pointer(h)}))
 }
+
+// Sizes of a string header (pointer and length) and of a word.
+const (
+	stringHeaderSize = int(unsafe.Sizeof(""))
+	wordSize         = int(unsafe.Sizeof(uintptr(0)))
+)
 
 func (a *valueAlloc) boxArray(x []any) any {
 	if len(x) == 0 {
