@@ -423,19 +423,20 @@ func (c *conn) readLoop() {
 			c.n.loop.release(c, c.n)
 		}
 	}()
+	var m protocol.Message // reused: the decoder writes each message into it
 	for {
-		var m protocol.Message
 		var ok bool
 		if held {
 			// only a message already read may run while we hold the
 			// loop; before a read, which may wait, we give it back
-			if m, ok, err = dec.DecodeBuffered(); !ok {
+			if ok, err = dec.DecodeBufferedInto(&m); !ok {
 				c.n.loop.release(c, c.n)
 				held = false
 			}
 		}
 		if !ok {
-			m, err = dec.Decode()
+			m = protocol.Message{} // an idle connection pins no message
+			err = dec.DecodeInto(&m)
 		}
 		if err != nil {
 			if held { // what fail sets off runs on the loop, not under our hold

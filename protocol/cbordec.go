@@ -233,51 +233,51 @@ type cborParser struct {
 	complete bool
 }
 
-func (c *cborCodec) parse(b []byte, complete bool) (Message, int, error) {
+func (c *cborCodec) parse(b []byte, complete bool, m *Message) (int, error) {
 	p := cborParser{c: c, b: b, complete: complete}
-	m, err := p.message()
-	return m, p.i, err
+	err := p.message(m)
+	return p.i, err
 }
 
 // message decodes the top-level array (under any tags) into a Message.
-func (p *cborParser) message() (Message, error) {
+func (p *cborParser) message(m *Message) error {
 	depth := 1
 	for {
 		major, ai, _, n, ok := cborHeadAt(p.b, p.i)
 		if !ok {
-			return Message{}, errIncomplete
+			return errIncomplete
 		}
 		if major == 4 && (ai < 28 || ai == 31) {
 			break
 		}
 		if major != 6 {
-			return Message{}, cborError("top-level item of major type %d is not an array", major)
+			return cborError("top-level item of major type %d is not an array", major)
 		}
 		if ai >= 28 {
-			return Message{}, badAI(major, ai)
+			return badAI(major, ai)
 		}
 		if depth++; depth > p.c.maxDepth {
-			return Message{}, tooDeep(p.c.maxDepth)
+			return tooDeep(p.c.maxDepth)
 		}
 		p.i += n
 	}
 	if depth > p.c.maxDepth {
-		return Message{}, tooDeep(p.c.maxDepth)
+		return tooDeep(p.c.maxDepth)
 	}
 	_, ai, count, n, _ := cborHeadAt(p.b, p.i)
 	indefinite := ai == 31
 	if !indefinite {
 		if err := p.checkCount(count, n); err != nil {
-			return Message{}, err
+			return err
 		}
 	}
 	p.i += n
 	if indefinite && p.i < len(p.b) && p.b[p.i] == 0xff || !indefinite && count == 0 {
-		return Message{}, cborError("empty array has no destination port")
+		return cborError("empty array has no destination port")
 	}
 	port, err := p.port(depth)
 	if err != nil {
-		return Message{}, err
+		return err
 	}
 	var data []any
 	if indefinite {
@@ -285,7 +285,8 @@ func (p *cborParser) message() (Message, error) {
 	} else {
 		data, err = p.definiteArray(int(count-1), depth)
 	}
-	return Message{Port: port, Data: data}, err
+	m.Port, m.Data = port, data
+	return err
 }
 
 // checkCount checks an element count against the size limit and what is

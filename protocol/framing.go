@@ -16,6 +16,11 @@ type Decoder interface {
 	// DecodeBuffered decodes the next message if the bytes already read
 	// hold it (or an error) and reports ok; it never reads.
 	DecodeBuffered() (m Message, ok bool, err error)
+	// DecodeInto and DecodeBufferedInto are Decode and DecodeBuffered
+	// putting the message into *m (the zero Message when there is none),
+	// which saves a connection reader a copy of every message per layer.
+	DecodeInto(m *Message) error
+	DecodeBufferedInto(m *Message) (ok bool, err error)
 }
 
 // NewStreamDecoder returns a stream decoder for framing that reads from r

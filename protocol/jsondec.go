@@ -121,15 +121,15 @@ type jsonParser struct {
 	i int
 }
 
-func (c *jsonCodec) parse(b []byte, complete bool) (Message, int, error) {
+func (c *jsonCodec) parse(b []byte, complete bool, m *Message) (int, error) {
 	p := jsonParser{c: c, b: b}
 	p.ws()
 	c.lead = p.i
-	m, err := p.message()
+	err := p.message(m)
 	if err == errIncomplete && complete {
 		err = jsonError("message ends early")
 	}
-	return m, p.i, err
+	return p.i, err
 }
 
 func (p *jsonParser) ws() {
@@ -156,41 +156,42 @@ func (p *jsonParser) unexpected(where string) error {
 
 // message parses the top-level array into a Message: the port straight
 // into Message.Port, the other elements into Data.
-func (p *jsonParser) message() (Message, error) {
+func (p *jsonParser) message(m *Message) error {
 	ch, err := p.peek()
 	if err != nil {
-		return Message{}, err
+		return err
 	}
 	if ch != '[' {
-		return Message{}, p.unexpected("looking for the beginning of a message")
+		return p.unexpected("looking for the beginning of a message")
 	}
 	if p.c.maxDepth < 1 {
-		return Message{}, tooDeep(p.c.maxDepth)
+		return tooDeep(p.c.maxDepth)
 	}
 	p.i++
 	if ch, err = p.peek(); err != nil {
-		return Message{}, err
+		return err
 	}
 	var port string
 	switch ch {
 	case ']':
-		return Message{}, jsonError("empty array has no destination port")
+		return jsonError("empty array has no destination port")
 	case '"':
 		if port, err = p.port(); err != nil {
-			return Message{}, err
+			return err
 		}
 	default:
 		v, err := p.value(1)
 		if err != nil {
-			return Message{}, err
+			return err
 		}
 		var ok bool
 		if port, ok = PerlString(v); !ok {
-			return Message{}, jsonError("destination port is %T, not a string", v)
+			return jsonError("destination port is %T, not a string", v)
 		}
 	}
 	data, err := p.data()
-	return Message{Port: port, Data: data}, err
+	m.Port, m.Data = port, data
+	return err
 }
 
 // data parses the elements after the port up to the closing bracket

@@ -28,7 +28,10 @@ type frameCodec interface {
 	// is all that is buffered and may end inside the frame, and parse
 	// returns errIncomplete then; if complete is true, b is exactly the
 	// frame found by scan. n counts the bytes consumed.
-	parse(b []byte, complete bool) (m Message, n int, err error)
+	// The message goes into *m, which is left as it is on an error (the
+	// stream clears it): results passed by pointer are not copied again
+	// by every layer on the way out.
+	parse(b []byte, complete bool, m *Message) (n int, err error)
 	// scan continues an incremental search for the end of the frame at
 	// the start of b, from where the previous call stopped, so that a
 	// frame arriving in many reads is looked at once. It returns the frame
@@ -80,19 +83,28 @@ type stream struct {
 // after a read timeout: then the decoder keeps what it has read and Decode
 // may be called again.
 func (s *stream) Decode() (Message, error) {
+	var m Message
+	err := s.DecodeInto(&m)
+	return m, err
+}
+
+// DecodeInto is Decode returning the message in *m (the zero Message on an
+// error), for a caller that decodes in a loop.
+func (s *stream) DecodeInto(m *Message) error {
 	if s.failed != nil {
-		return Message{}, s.failed
+		*m = Message{}
+		return s.failed
 	}
 	for {
 		switch {
 		case s.frameLen > 0:
-			m, n, err := s.codec.parse(s.buf[s.start:s.start+s.frameLen], true)
+			n, err := s.codec.parse(s.buf[s.start:s.start+s.frameLen], true, m)
 			if err == nil && n != s.frameLen {
 				err = fmt.Errorf("%w: trailing bytes in message", ErrBadFrame)
 			}
 			return s.done(m, n, err)
 		case !s.scanning && s.start < s.end:
-			m, n, err := s.codec.parse(s.buf[s.start:s.end], false)
+			n, err := s.codec.parse(s.buf[s.start:s.end], false, m)
 			if err != errIncomplete {
 				return s.done(m, n, err)
 			}
@@ -101,13 +113,15 @@ func (s *stream) Decode() (Message, error) {
 		case s.start < s.end:
 			if s.scan() {
 				if s.failed != nil {
-					return Message{}, s.failed
+					*m = Message{}
+					return s.failed
 				}
 				continue
 			}
 		}
 		if err := s.fill(); err != nil {
-			return Message{}, err
+			*m = Message{}
+			return err
 		}
 	}
 }
@@ -157,26 +171,33 @@ func (s *stream) Buffered() int {
 // Buffered followed by Decode, a complete message is parsed once,
 // straight from the buffer, without a scan for its end first.
 func (s *stream) DecodeBuffered() (m Message, ok bool, err error) {
+	ok, err = s.DecodeBufferedInto(&m)
+	return m, ok, err
+}
+
+// DecodeBufferedInto is DecodeBuffered returning the message in *m (the
+// zero Message when !ok or on an error).
+func (s *stream) DecodeBufferedInto(m *Message) (ok bool, err error) {
 	if s.failed != nil {
-		return Message{}, true, s.failed
+		*m = Message{}
+		return true, s.failed
 	}
 	if s.frameLen == 0 && !s.scanning && s.start < s.end {
-		m, n, err := s.codec.parse(s.buf[s.start:s.end], false)
+		n, err := s.codec.parse(s.buf[s.start:s.end], false, m)
 		if err != errIncomplete {
-			m, err = s.done(m, n, err)
-			return m, true, err
+			return true, s.done(m, n, err)
 		}
 		s.scanning = true // as Decode would go on
 	}
 	if s.Buffered() == 0 {
-		return Message{}, false, nil
+		*m = Message{}
+		return false, nil
 	}
-	m, err = s.Decode()
-	return m, true, err
+	return true, s.DecodeInto(m)
 }
 
 // done finishes a Decode: it checks the size and moves past the frame.
-func (s *stream) done(m Message, n int, err error) (Message, error) {
+func (s *stream) done(m *Message, n int, err error) error {
 	if size := n - s.codec.leading(); err == nil && size > s.lim.MaxMessageBytes {
 		err = &MessageTooLargeError{Size: int64(size), Limit: int64(s.lim.MaxMessageBytes)}
 	}
@@ -185,13 +206,14 @@ func (s *stream) done(m Message, n int, err error) (Message, error) {
 			err = fmt.Errorf("%w: message ends early", ErrBadFrame)
 		}
 		s.failed = err
-		return Message{}, err
+		*m = Message{}
+		return err
 	}
 	s.start += n
 	s.frameLen = 0
 	s.scanning = false
 	s.codec.resetScan()
-	return m, nil
+	return nil
 }
 
 // fill reads more bytes, first making room: compacting the buffer, or
