@@ -481,16 +481,14 @@ func parseNumberBytes(a *valueAlloc, b []byte) any {
 func (p *jsonParser) port() (string, error) {
 	b := p.b
 	start := p.i + 1
-	for j := start; j < len(b); j++ {
-		if ch := b[j]; !jsonPlain[ch] {
-			if ch == '"' {
-				p.i = j + 1
-				return p.c.a.ports.port(b[start:j]), nil
-			}
-			return p.string() // escapes or non-ASCII: as any string
-		}
+	switch j := plainRun(b, start); {
+	case j == len(b):
+		return "", errIncomplete
+	case b[j] == '"':
+		p.i = j + 1
+		return p.c.a.ports.port(b[start:j]), nil
 	}
-	return "", errIncomplete
+	return p.string() // escapes or non-ASCII: as any string
 }
 
 // string parses a JSON string into the value allocator.
@@ -508,12 +506,10 @@ func (p *jsonParser) string() (string, error) {
 func (p *jsonParser) stringBytes() ([]byte, error) {
 	b := p.b
 	start := p.i + 1
-	j := start
-	for ; j+8 <= len(b); j += 8 {
-		w := load64(b, j)
-		if jsonSpecial(w)|w&hiBits != 0 {
-			break
-		}
+	j := plainRun(b, start)
+	if j < len(b) && b[j] == '"' {
+		p.i = j + 1
+		return b[start:j], nil
 	}
 	ascii := true
 	for ; j < len(b); j++ {

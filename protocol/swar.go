@@ -1,5 +1,7 @@
 package protocol
 
+import "math/bits"
+
 // Word-at-a-time byte scans for the encoders and the JSON decoder: strings are almost always
 // short plain ASCII, and checking eight bytes per step instead of one
 // keeps their cost close to that of copying them.
@@ -28,6 +30,23 @@ func jsonSpecial(w uint64) uint64 {
 	b := w ^ (loBits * '\\')            // zero where '\'
 	eq := (q-loBits)&^q | (b-loBits)&^b // zero bytes
 	return (lt | eq) & hiBits
+}
+
+// plainRun returns the index of the first byte of b from i on that a JSON
+// string cannot hold as it is (below 0x20, '"', '\\', or 0x80 and above),
+// or len(b). The lowest flag of a word is exact (see jsonSpecial), so the
+// byte is found without a byte loop.
+func plainRun(b []byte, i int) int {
+	for ; i+8 <= len(b); i += 8 {
+		w := load64(b, i)
+		if m := jsonSpecial(w) | w&hiBits; m != 0 {
+			return i + bits.TrailingZeros64(m)>>3
+		}
+	}
+	for i < len(b) && jsonPlain[b[i]] {
+		i++
+	}
+	return i
 }
 
 // isASCII reports whether s has no byte of 0x80 or above.
