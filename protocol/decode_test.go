@@ -525,3 +525,29 @@ func TestCBORBignumMapKeysAreRefused(t *testing.T) {
 		diffDecode(t, FramingCBOR, msg, []byte{2})
 	}
 }
+
+// TestDecodeAllocatesPerReadNotPerMessage: decoding the typical message
+// costs a fraction of an allocation, as chunks are shared by the messages
+// of a read (the bound is 3 a message; one a message would mean a
+// value, or the Message itself, escaping per decode).
+func TestDecodeAllocatesPerReadNotPerMessage(t *testing.T) {
+	const batch = 64
+	for _, framing := range []string{FramingJSON, FramingCBOR} {
+		enc, _ := Appender(framing)
+		one, _ := enc(nil, typical)
+		d, _ := NewDecoder(framing, repeatReader{bytes.Repeat(one, batch)})
+		decodeBatch := func() {
+			for range batch {
+				if _, err := d.Decode(); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		decodeBatch() // first chunks and caches
+		if perMsg := testing.AllocsPerRun(200, decodeBatch) / batch; perMsg > 0.3 {
+			t.Errorf("%s: %.2f allocations a message, want at most 0.3", framing, perMsg)
+		} else {
+			t.Logf("%s: %.3f allocations a message", framing, perMsg)
+		}
+	}
+}

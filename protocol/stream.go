@@ -73,6 +73,11 @@ type stream struct {
 	scanning   bool
 	readErr    error // from r, reported once the buffered bytes are used up
 	failed     error // sticky: the stream cannot be resynchronised
+
+	// out is where Decode and DecodeBuffered have a message decoded: a
+	// Message of their own would escape (the codec is an interface), an
+	// allocation per message. They clear it before returning.
+	out Message
 }
 
 // Decode returns the next message. It returns io.EOF at a clean end of the
@@ -83,8 +88,9 @@ type stream struct {
 // after a read timeout: then the decoder keeps what it has read and Decode
 // may be called again.
 func (s *stream) Decode() (Message, error) {
-	var m Message
-	err := s.DecodeInto(&m)
+	err := s.DecodeInto(&s.out)
+	m := s.out
+	s.out = Message{}
 	return m, err
 }
 
@@ -171,7 +177,9 @@ func (s *stream) Buffered() int {
 // Buffered followed by Decode, a complete message is parsed once,
 // straight from the buffer, without a scan for its end first.
 func (s *stream) DecodeBuffered() (m Message, ok bool, err error) {
-	ok, err = s.DecodeBufferedInto(&m)
+	ok, err = s.DecodeBufferedInto(&s.out)
+	m = s.out
+	s.out = Message{}
 	return m, ok, err
 }
 
