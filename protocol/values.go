@@ -34,8 +34,13 @@ const (
 type valueAlloc struct {
 	scale int // the next chunk is scale times the smallest
 
-	str   []byte // string bytes; str[:strN] are handed out
-	strN  int
+	// str holds string bytes, handed out from the bottom (str[:strN]),
+	// and the boxes of strings (their headers), handed out from the top
+	// (str[strTop:]), so that the word-aligned headers need no padding
+	// between strings.
+	str    []byte
+	strN   int
+	strTop int
 	slab  []any // slices of known length; slab[:slabN] are handed out
 	slabN int
 
@@ -96,12 +101,21 @@ func (a *valueAlloc) string(b []byte) string {
 	if len(b) > strDirect {
 		return string(b)
 	}
-	if len(a.str)-a.strN < len(b) {
-		a.str, a.strN = make([]byte, max(a.chunkSize(strChunk), len(b))), 0
+	if a.strTop-a.strN < len(b) {
+		a.newStringChunk(len(b))
 	}
 	off := a.strN
 	a.strN += copy(a.str[off:], b)
 	return unsafe.String(&a.str[off], len(b))
+}
+
+// newStringChunk takes a string chunk with room for need bytes. Its
+// length is a multiple of a string header's size, and make's allocations
+// of it are word-aligned, so the headers at its top are too.
+func (a *valueAlloc) newStringChunk(need int) {
+	n := max(a.chunkSize(strChunk), need)
+	n = (n + stringHeaderSize - 1) / stringHeaderSize * stringHeaderSize
+	a.str, a.strN, a.strTop = make([]byte, n), 0, n
 }
 
 // array returns a []any of length and capacity n.
@@ -265,8 +279,8 @@ func boxIn[T any](a *valueAlloc, chunk *[]T, used *int, typ unsafe.Pointer, v T)
 }
 
 // boxBytes returns b (valid only during the call) as a boxed string:
-// from the short-string cache, or copied into the string chunk right
-// after its string header, which is the box.
+// from the short-string cache, or copied into the string chunk, with its
+// string header, which is the box, at the chunk's top.
 //
 // A string chunk holds no pointers the garbage collector must follow (it
 // is a []byte, never scanned): the header's pointer points into the same
@@ -289,24 +303,20 @@ func (a *valueAlloc) boxBytes(b []byte) any {
 	case n > strDirect:
 		return string(b)
 	}
-	off := (a.strN + wordSize - 1) &^ (wordSize - 1) // the header is word-aligned
-	if off+stringHeaderSize+n > len(a.str) {
-		// a new chunk; make's allocations are word-aligned
-		a.str, off = make([]byte, max(a.chunkSize(strChunk), stringHeaderSize+n)), 0
+	if a.strTop-a.strN < stringHeaderSize+n {
+		a.newStringChunk(stringHeaderSize + n)
 	}
-	body := off + stringHeaderSize
+	body := a.strN
 	copy(a.str[body:], b)
-	h := (*[2]uintptr)(unsafe.Pointer(&a.str[off]))
+	a.strN += n
+	a.strTop -= stringHeaderSize
+	h := (*[2]uintptr)(unsafe.Pointer(&a.str[a.strTop]))
 	h[0], h[1] = uintptr(unsafe.Pointer(&a.str[body])), uintptr(n)
-	a.strN = body + n
 	return *(*any)(unsafe.Pointer(&eface{stringType, unsafe.Pointer(h)}))
 }
 
-// Sizes of a string header (pointer and length) and of a word.
-const (
-	stringHeaderSize = int(unsafe.Sizeof(""))
-	wordSize         = int(unsafe.Sizeof(uintptr(0)))
-)
+// stringHeaderSize is the size of a string header (pointer and length).
+const stringHeaderSize = int(unsafe.Sizeof(""))
 
 func (a *valueAlloc) boxArray(x []any) any {
 	if len(x) == 0 {
