@@ -347,8 +347,23 @@ func (p *cborParser) simple() (any, bool) {
 		p.i++
 		return smallInts[-1-int(h-0x20)-smallIntMin], true
 	}
+	if s, ok := p.shortString(); ok {
+		return p.c.a.boxBytes(s), true
+	}
+	return nil, false
+}
+
+// shortString returns the bytes of the byte or text string at p.i and
+// moves past it if its head is one or two bytes (up to 255 bytes) and it
+// is complete in the buffer and within the size limit; otherwise it
+// reports !ok and leaves p.i, for the general decoder.
+func (p *cborParser) shortString() ([]byte, bool) {
+	b, i := p.b, p.i
+	if i+1 >= len(b) {
+		return nil, false
+	}
 	var n, off int
-	switch {
+	switch h := b[i]; {
 	case h >= 0x40 && h < 0x58, h >= 0x60 && h < 0x78: // byte or text string, length 0..23
 		n, off = int(h&0x1f), i+1
 	case h == 0x58 || h == 0x78: // length in one byte
@@ -360,7 +375,7 @@ func (p *cborParser) simple() (any, bool) {
 		return nil, false
 	}
 	p.i = off + n
-	return p.c.a.boxBytes(b[off:p.i]), true
+	return b[off:p.i], true
 }
 
 func (p *cborParser) indefiniteArray(depth int) ([]any, error) {
@@ -445,6 +460,9 @@ func (p *cborParser) chunk(ai byte, arg uint64, n int) ([]byte, error) {
 // port decodes the destination port: a definite-length string through
 // the port cache, anything else as a map key.
 func (p *cborParser) port(depth int) (string, error) {
+	if b, ok := p.shortString(); ok {
+		return p.c.a.ports.port(b), nil
+	}
 	if p.i < len(p.b) {
 		if major, ai := p.b[p.i]>>5, p.b[p.i]&31; (major == 2 || major == 3) && ai != 31 {
 			b, err := p.bytes(depth)
