@@ -103,6 +103,35 @@ func BenchmarkDecodeBatch64JSON(b *testing.B) { benchDecode(b, FramingJSON, 64, 
 func BenchmarkDecodeBatch64CBOR(b *testing.B) { benchDecode(b, FramingCBOR, 64, false) }
 
 // The same, calling Buffered after each message.
+// Alternating: every other message has another tag, so a prefix
+// remembered from one message never matches the next (the worst case of
+// the prefix cache).
+func BenchmarkDecodeBatch64AlternatingJSON(b *testing.B) { benchDecodeAlternating(b, FramingJSON) }
+func BenchmarkDecodeBatch64AlternatingCBOR(b *testing.B) { benchDecodeAlternating(b, FramingCBOR) }
+
+func benchDecodeAlternating(b *testing.B, framing string) {
+	enc, _ := Appender(framing)
+	var batch []byte
+	for i := range 64 {
+		m := typical
+		if i%2 == 1 {
+			m.Data = []any{"tset", int64(123), "payload-string-0123456789"}
+		}
+		batch, _ = enc(batch, m)
+	}
+	d, _ := NewDecoder(framing, repeatReader{batch})
+	b.ReportAllocs()
+	b.SetBytes(int64(len(batch)))
+	for b.Loop() {
+		for range 64 {
+			if _, err := d.Decode(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.ReportMetric(float64(b.N*64)/b.Elapsed().Seconds(), "msgs/s")
+}
+
 func BenchmarkDecodeBatch64BufferedJSON(b *testing.B) { benchDecode(b, FramingJSON, 64, true) }
 func BenchmarkDecodeBatch64BufferedCBOR(b *testing.B) { benchDecode(b, FramingCBOR, 64, true) }
 

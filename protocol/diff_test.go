@@ -225,6 +225,9 @@ func FuzzJSONDiff(f *testing.F) {
 		f.Add([]byte(s), []byte{0})
 		f.Add([]byte(s), []byte{2, 7, 255})
 	}
+	for _, s := range prefixStreams {
+		f.Add([]byte(s), []byte{3, 100})
+	}
 	f.Fuzz(func(t *testing.T, data, splits []byte) { diffDecode(t, FramingJSON, data, splits) })
 }
 

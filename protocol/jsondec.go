@@ -41,6 +41,7 @@ type jsonCodec struct {
 	stack    []any  // elements of the arrays being parsed
 	tmp      []byte // unescaped string bytes
 	lead     int    // white space before the frame last parsed
+	prefix   prefixCache
 
 	// scan state, see scan
 	sOff             int
@@ -167,6 +168,13 @@ func (p *jsonParser) message(m *Message) error {
 	if p.c.maxDepth < 1 {
 		return tooDeep(p.c.maxDepth)
 	}
+	start := p.i
+	if pc := &p.c.prefix; pc.match(p.b[start:]) {
+		p.i += pc.n
+		data, err := p.data(pc.tag)
+		m.Port, m.Data = pc.port, data
+		return err
+	}
 	p.i++
 	if ch, err = p.peek(); err != nil {
 		return err
@@ -189,16 +197,53 @@ func (p *jsonParser) message(m *Message) error {
 			return jsonError("destination port is %T, not a string", v)
 		}
 	}
-	data, err := p.data()
+	portEnd := p.i
+	data, err := p.data(nil)
 	m.Port, m.Data = port, data
+	if err == nil && p.c.prefix.miss() {
+		p.notePrefix(start, portEnd, port, data)
+	}
 	return err
 }
 
+// notePrefix remembers the message at start as the prefix cache's entry
+// if it is `["port","tag"` followed by ',' or ']', both strings as they
+// are on the wire (no escapes, no white space), the tag in the string
+// cache.
+func (p *jsonParser) notePrefix(start, portEnd int, port string, data []any) {
+	if len(data) == 0 {
+		return
+	}
+	tag, ok := data[0].(string)
+	if !ok || len(tag) == 0 {
+		return
+	}
+	b := p.b[start:]
+	pe := portEnd - start
+	te := pe + 2 + len(tag) // the tag's closing quote
+	if pe != len(port)+3 || b[1] != '"' || string(b[2:pe-1]) != port ||
+		te >= len(b) || b[pe] != ',' || b[pe+1] != '"' || string(b[pe+2:te]) != tag || b[te] != '"' {
+		return
+	}
+	if p.c.a.strings == nil {
+		return
+	}
+	box, ok := p.c.a.strings.cached(b[pe+2 : te])
+	if !ok {
+		return
+	}
+	p.c.prefix.set(b[:te+1], port, box)
+}
+
 // data parses the elements after the port up to the closing bracket
-// straight into the allocator's top chunk.
-func (p *jsonParser) data() ([]any, error) {
+// straight into the allocator's top chunk; first, if not nil, is the
+// first element, already parsed (the prefix cache's tag).
+func (p *jsonParser) data(first any) ([]any, error) {
 	a := &p.c.a
 	a.beginTop()
+	if first != nil {
+		a.pushTop(first)
+	}
 	for {
 		ch, err := p.peek()
 		if err != nil {

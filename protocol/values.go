@@ -41,8 +41,8 @@ type valueAlloc struct {
 	str    []byte
 	strN   int
 	strTop int
-	slab  []any // slices of known length; slab[:slabN] are handed out
-	slabN int
+	slab   []any // slices of known length; slab[:slabN] are handed out
+	slabN  int
 
 	arrs    [][]any
 	arrsN   int

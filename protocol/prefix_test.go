@@ -1,0 +1,80 @@
+package protocol
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+// prefixStreams are streams in which messages repeat how the one before
+// began, up to and around its tag, and then differ: the prefix cache must
+// not change a single decoded value (compared with the library decoders,
+// and across read splits), nor refuse or accept anything differently.
+var prefixStreams = []string{
+	// a steady stream, then the same port and tag with other arguments
+	strings.Repeat(`["p#1","test",123,"x"]`, 8) + `["p#1","test"]["p#1","test",[1,{"a":null}]]["p#1","test" ,1]["p#1","test"  ]`,
+	// a longer tag, the tag as a prefix of another, an escaped tag equal to it
+	strings.Repeat(`["p#1","test",1]`, 8) + `["p#1","testx",1]["p#1","tes",1]["p#1","te\u0073t",1]["p#1","test",2]`,
+	// another port, a port that extends the cached one, an escaped port
+	strings.Repeat(`["p#1","test",1]`, 8) + `["p#12","test",1]["p#1x","test",1]["p\u00231","test",1]["p#1","test",3]`,
+	// a malformed continuation after a cached prefix: the same error as without the cache
+	strings.Repeat(`["p#1","test",1]`, 8) + `["p#1","test"1]`,
+	strings.Repeat(`["p#1","test",1]`, 8) + `["p#1","test",]`,
+	strings.Repeat(`["p#1","test",1]`, 8) + `["p#1","test"`,
+	// alternating tags, then a change of both
+	strings.Repeat(`["p#1","test",1]["p#1","tset",2]`, 40) + `["q","r"]`,
+}
+
+func TestPrefixCacheChangesNoValue(t *testing.T) {
+	for _, s := range prefixStreams {
+		for _, splits := range [][]byte{{0}, {1}, {7, 3, 200}} {
+			diffDecode(t, FramingJSON, []byte(s), splits)
+		}
+	}
+}
+
+// TestPrefixCacheIsUsed checks the prefix cache is what a steady stream
+// goes through (so the test above exercises it), and that a stream whose
+// messages all begin differently is soon looked at rarely.
+func TestPrefixCacheIsUsed(t *testing.T) {
+	enc, _ := Appender(FramingJSON)
+	one, _ := enc(nil, typical)
+	d := NewJSONDecoder(bytes.NewReader(bytes.Repeat(one, 100)))
+	hits := 0
+	for range 100 {
+		before := d.c.prefix.hits
+		if _, err := d.Decode(); err != nil {
+			t.Fatal(err)
+		}
+		if d.c.prefix.hits != before || d.c.prefix.hits == prefixPaidHits {
+			hits++
+		}
+	}
+	if d.c.prefix.n == 0 || hits < 90 {
+		t.Fatalf("prefix cache: entry %q, %d of 100 messages matched", d.c.prefix.b[:d.c.prefix.n], hits)
+	}
+	if m := (Message{Port: d.c.prefix.port, Data: []any{d.c.prefix.tag}}); m.Port != "portname" || m.Data[0] != "test" {
+		t.Fatalf("prefix cache holds %v", m)
+	}
+
+	// every message begins differently: the looks back off
+	var distinct []byte
+	for i := range 1000 {
+		m := typical
+		m.Data = []any{"t" + strings.Repeat("x", i%13) + string(rune('a'+i%26)), int64(1)}
+		distinct, _ = enc(distinct, m)
+	}
+	d = NewJSONDecoder(bytes.NewReader(distinct))
+	looks := 0
+	for range 1000 {
+		if d.c.prefix.skip == 0 {
+			looks++
+		}
+		if _, err := d.Decode(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if d.c.prefix.backoff != maxPrefixBackoff || looks > 1000>>maxPrefixBackoff+maxPrefixBackoff+1 {
+		t.Fatalf("distinct prefixes: backoff %d, %d looks at 1000 messages", d.c.prefix.backoff, looks)
+	}
+}
