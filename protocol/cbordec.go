@@ -66,6 +66,7 @@ type cborCodec struct {
 	maxBytes int
 	stack    []any  // elements of indefinite-length arrays being parsed
 	tmp      []byte // chunks of indefinite-length strings
+	prefix   prefixCache
 
 	// scan state: offset reached and, per open container, the items
 	// still to come (or cborIndef)
@@ -241,6 +242,19 @@ func (c *cborCodec) parse(b []byte, complete bool, m *Message) (int, error) {
 
 // message decodes the top-level array (under any tags) into a Message.
 func (p *cborParser) message(m *Message) error {
+	start := p.i
+	if pc := &p.c.prefix; pc.match(p.b[start:]) {
+		// the array head is the remembered one: check its count as below
+		if err := p.checkCount(uint64(pc.count), pc.headLen); err != nil {
+			return err
+		}
+		p.i += pc.n
+		a := p.c.a.array(pc.count - 1)
+		a[0] = pc.tag
+		data, err := p.elements(a, 1, 1)
+		m.Port, m.Data = pc.port, data
+		return err
+	}
 	depth := 1
 	for {
 		major, ai, _, n, ok := cborHeadAt(p.b, p.i)
@@ -283,10 +297,60 @@ func (p *cborParser) message(m *Message) error {
 	if indefinite {
 		data, err = p.indefiniteArray(depth)
 	} else {
+		portEnd := p.i
 		data, err = p.definiteArray(int(count-1), depth)
+		if err == nil && depth == 1 && p.c.prefix.miss() {
+			p.notePrefix(start, n, portEnd, port, data)
+		}
 	}
 	m.Port, m.Data = port, data
 	return err
+}
+
+// notePrefix remembers the message at start as the prefix cache's entry
+// if it is an untagged array with a head of headLen bytes, then the port
+// and a tag that are strings as they are on the wire, in their shortest
+// heads, the tag in the string cache.
+func (p *cborParser) notePrefix(start, headLen, portEnd int, port string, data []any) {
+	if len(data) == 0 || p.c.a.strings == nil {
+		return
+	}
+	tag, ok := data[0].(string)
+	if !ok || len(tag) == 0 || len(tag) > maxInternedString {
+		return
+	}
+	b := p.b[start:]
+	pe := portEnd - start
+	ps := headLen + stringHeadLen(b[headLen:], len(port)) // the port's bytes
+	if ps == headLen || pe != ps+len(port) || string(b[ps:pe]) != port {
+		return
+	}
+	te := pe + 1 + len(tag)
+	if te > len(b) || stringHeadLen(b[pe:], len(tag)) != 1 || string(b[pe+1:te]) != tag {
+		return
+	}
+	box, ok := p.c.a.strings.cached(b[pe+1 : te])
+	if !ok {
+		return
+	}
+	p.c.prefix.set(b[:te], port, box)
+	p.c.prefix.count, p.c.prefix.headLen = len(data)+1, headLen
+}
+
+// stringHeadLen returns the length of the head at the start of b if it
+// is the shortest head of a byte or text string of n bytes, up to 255,
+// and 0 otherwise.
+func stringHeadLen(b []byte, n int) int {
+	if len(b) == 0 || b[0]>>5 != 2 && b[0]>>5 != 3 {
+		return 0
+	}
+	switch ai := int(b[0] & 0x1f); {
+	case n < 24 && ai == n:
+		return 1
+	case n >= 24 && n < 256 && ai == 24 && len(b) > 1 && int(b[1]) == n:
+		return 2
+	}
+	return 0
 }
 
 // checkCount checks an element count against the size limit and what is
@@ -310,8 +374,12 @@ func (p *cborParser) incomplete() error {
 }
 
 func (p *cborParser) definiteArray(n, depth int) ([]any, error) {
-	a := p.c.a.array(n)
-	for k := range a {
+	return p.elements(p.c.a.array(n), 0, depth)
+}
+
+// elements decodes a[k:] of an array at depth.
+func (p *cborParser) elements(a []any, k, depth int) ([]any, error) {
+	for ; k < len(a); k++ {
 		if v, ok := p.simple(); ok {
 			a[k] = v
 			continue

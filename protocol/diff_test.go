@@ -253,5 +253,8 @@ func FuzzCBORDiff(f *testing.F) {
 		f.Add(s, []byte{0})
 		f.Add(s, []byte{2, 7, 255})
 	}
+	for _, s := range cborPrefixStreams() {
+		f.Add(s, []byte{3, 100})
+	}
 	f.Fuzz(func(t *testing.T, data, splits []byte) { diffDecode(t, FramingCBOR, data, splits) })
 }

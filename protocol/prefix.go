@@ -21,6 +21,10 @@ type prefixCache struct {
 	port string
 	tag  any
 
+	// CBOR: the array's element count (port included) and the length
+	// of its head, which the prefix begins with
+	count, headLen int
+
 	hits    int // matches since the last look, counted up to prefixPaidHits
 	backoff int // doublings of the wait between looks
 	skip    int // misses still to wait

@@ -2,6 +2,7 @@ package protocol
 
 import (
 	"bytes"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -25,10 +26,52 @@ var prefixStreams = []string{
 	strings.Repeat(`["p#1","test",1]["p#1","tset",2]`, 40) + `["q","r"]`,
 }
 
+// cborPrefixStreams are prefixStreams for CBOR.
+func cborPrefixStreams() [][]byte {
+	enc, _ := Appender(FramingCBOR)
+	steady := func(n int) []byte {
+		var b []byte
+		for range n {
+			b, _ = enc(b, typical)
+		}
+		return b
+	}
+	msgs := func(b []byte, ms ...Message) []byte {
+		for _, m := range ms {
+			b, _ = enc(b, m)
+		}
+		return b
+	}
+	long := "a-node-id-of-thirty-bytes#port"
+	one, _ := enc(nil, typical)
+	prefixLen := 1 + 1 + len(typical.Port) + 1 + 4 // head, port, tag
+	return [][]byte{
+		// the same port and tag with other arguments and counts
+		msgs(steady(8), Message{Port: "portname", Data: []any{"test"}}, Message{Port: "portname", Data: []any{"test", []any{int64(1), map[string]any{"a": nil}}}},
+			Message{Port: "portname", Data: []any{"test", int64(1), int64(2), int64(3), int64(4)}}),
+		// longer, shorter and other tags and ports
+		msgs(steady(8), Message{Port: "portname", Data: []any{"testx", int64(1)}}, Message{Port: "portname", Data: []any{"tes", int64(1)}},
+			Message{Port: "portnamex", Data: []any{"test", int64(1)}}, Message{Port: "portnam", Data: []any{"test", int64(1)}}),
+		// a port with a two-byte head, steady
+		msgs(nil, slices.Repeat([]Message{{Port: long, Data: []any{"tag", int64(1)}}}, 8)...),
+		// the port as a byte string, then as a text string
+		append(append(steady(8), append([]byte{0x84, 0x48}, one[2:]...)...), one...),
+		// a malformed or cut continuation after a cached prefix
+		append(steady(8), append(append([]byte{}, one[:prefixLen]...), 0xff, 0xff)...),
+		append(steady(8), one[:prefixLen]...),
+		append(steady(8), one[:prefixLen+1]...),
+	}
+}
+
 func TestPrefixCacheChangesNoValue(t *testing.T) {
 	for _, s := range prefixStreams {
 		for _, splits := range [][]byte{{0}, {1}, {7, 3, 200}} {
 			diffDecode(t, FramingJSON, []byte(s), splits)
+		}
+	}
+	for _, s := range cborPrefixStreams() {
+		for _, splits := range [][]byte{{0}, {1}, {7, 3, 200}} {
+			diffDecode(t, FramingCBOR, s, splits)
 		}
 	}
 }
@@ -76,5 +119,17 @@ func TestPrefixCacheIsUsed(t *testing.T) {
 	}
 	if d.c.prefix.backoff != maxPrefixBackoff || looks > 1000>>maxPrefixBackoff+maxPrefixBackoff+1 {
 		t.Fatalf("distinct prefixes: backoff %d, %d looks at 1000 messages", d.c.prefix.backoff, looks)
+	}
+
+	cenc, _ := Appender(FramingCBOR)
+	cone, _ := cenc(nil, typical)
+	cd := NewCBORDecoder(bytes.NewReader(bytes.Repeat(cone, 100)))
+	for range 100 {
+		if _, err := cd.Decode(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if cd.c.prefix.n == 0 || cd.c.prefix.hits != prefixPaidHits || cd.c.prefix.count != 4 {
+		t.Fatalf("CBOR prefix cache: entry %x, %d hits, count %d", cd.c.prefix.b[:cd.c.prefix.n], cd.c.prefix.hits, cd.c.prefix.count)
 	}
 }
