@@ -46,6 +46,8 @@ func TestStatsCountTrafficAndConnectionLoss(t *testing.T) {
 		recv(t, got)
 	}
 
+	// b's reader adds what it decoded to MessagesIn before its next read
+	eventually(t, "b counting a's messages", func() bool { return peerOf(t, b.Stats(), "a").MessagesIn >= msgs+1 })
 	sa, sb := a.Stats(), b.Stats()
 	pa, pb := peerOf(t, sa, "b"), peerOf(t, sb, "a")
 	if pa.State != PeerUp || pb.State != PeerUp {
