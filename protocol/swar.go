@@ -13,10 +13,14 @@ const (
 
 // load64 returns s[i:i+8] as a little-endian word (one load: the compiler
 // combines the byte reads), from a string (encoders) or bytes (decoder).
+//
+// Slicing first leaves one bounds check: indexing s[i+k] directly kept
+// one per byte (i may be negative for all the compiler knows), eight
+// compares and branches in every word of every scan.
 func load64[T string | []byte](s T, i int) uint64 {
-	_ = s[i+7]
-	return uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
-		uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+	w := s[i : i+8]
+	return uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
+		uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
 }
 
 // jsonSpecial flags, with the high bit of its byte, every byte of w that
