@@ -166,11 +166,11 @@ type peerStats struct {
 // Hooks called from conn.go and remote.go.
 
 func (p *peerStats) msgsRead(n int) { p.msgsIn.Add(uint64(n)) }
-func (p *peerStats) msgOut()       { p.msgsOut.Add(1) }
-func (p *peerStats) wrote(n int64) { p.bytesOut.Add(uint64(max(n, 0))) }
-func (p *peerStats) drop(n int)    { p.dropped.Add(uint64(n)) }
-func (p *peerStats) changed()      { p.lastChange.Store(time.Now().UnixNano()) }
-func (p *peerStats) connected()    { p.connects.Add(1); p.changed() }
+func (p *peerStats) msgOut()        { p.msgsOut.Add(1) }
+func (p *peerStats) wrote(n int64)  { p.bytesOut.Add(uint64(max(n, 0))) }
+func (p *peerStats) drop(n int)     { p.dropped.Add(uint64(n)) }
+func (p *peerStats) changed()       { p.lastChange.Store(time.Now().UnixNano()) }
+func (p *peerStats) connected()     { p.connects.Add(1); p.changed() }
 
 // transportError counts a reason list ["transport_error", node, msg].
 func (p *peerStats) transportError(reason []any) {
