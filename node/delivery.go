@@ -1,5 +1,7 @@
 package node
 
+import "unsafe"
+
 // lastDelivery remembers where the last message to a local port went, so
 // that a stream of messages to one port and tag finds its handler without
 // Node.mu and two map lookups per message (a tenth of a Go-to-Go
@@ -25,7 +27,7 @@ type lastDelivery struct {
 // find returns the handler, port handle and arguments for a message if
 // they are the remembered ones, or a nil handler.
 func (d *lastDelivery) find(n *Node, name string, data []any, src string) (Handler, *Port, []any) {
-	if d.h == nil || d.name != name || d.src != src || d.gen != n.portsGen.Load() {
+	if d.h == nil || !sameString(d.name, name) || !sameString(d.src, src) || d.gen != n.portsGen.Load() {
 		return nil, nil, nil
 	}
 	if !d.hasTags {
@@ -34,8 +36,16 @@ func (d *lastDelivery) find(n *Node, name string, data []any, src string) (Handl
 	if !d.tagged || len(data) == 0 {
 		return nil, nil, nil // the default handler depends on the tag finding nothing
 	}
-	if key, ok := data[0].(string); !ok || key != d.tag {
+	if key, ok := data[0].(string); !ok || !sameString(key, d.tag) {
 		return nil, nil, nil
 	}
 	return d.h, d.p, data[1:]
+}
+
+// sameString is a == b, without a call to compare the bytes when both
+// are the same string (the decoder's caches hand out the port, the
+// sender's node ID and the tag of a stream as one string each, so a
+// stream's messages compare that way).
+func sameString(a, b string) bool {
+	return len(a) == len(b) && (unsafe.StringData(a) == unsafe.StringData(b) || a == b)
 }
