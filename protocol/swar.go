@@ -42,8 +42,7 @@ func jsonSpecial(w uint64) uint64 {
 // byte is found without a byte loop.
 func plainRun(b []byte, i int) int {
 	for ; i+8 <= len(b); i += 8 {
-		w := load64(b, i)
-		if m := jsonSpecial(w) | w&hiBits; m != 0 {
+		if m := notPlain(load64(b, i)); m != 0 {
 			return i + bits.TrailingZeros64(m)>>3
 		}
 	}
@@ -51,6 +50,16 @@ func plainRun(b []byte, i int) int {
 		i++
 	}
 	return i
+}
+
+// notPlain flags, with the high bit of its byte, every byte of w that is
+// below 0x20, '"', '\\' or 0x80 and above; like jsonSpecial, only the
+// lowest flag is exact (a borrow starts only at a flagged byte and may
+// flag those above it). Flagging the high bytes too lets it skip the
+// "and not w" of each zero-byte test: a subtraction that sets a high bit
+// without a borrow needs a byte of 0x81 or above, which is flagged anyway.
+func notPlain(w uint64) uint64 {
+	return ((w - loBits*0x20) | (w^(loBits*'"') - loBits) | (w^(loBits*'\\') - loBits) | w) & hiBits
 }
 
 // isASCII reports whether s has no byte of 0x80 or above.

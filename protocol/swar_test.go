@@ -1,6 +1,9 @@
 package protocol
 
-import "testing"
+import (
+	"math/rand/v2"
+	"testing"
+)
 
 // TestPlainRun checks the word-at-a-time scan against a byte loop for
 // every byte value at every offset of a word, after every plain prefix,
@@ -25,6 +28,32 @@ func TestPlainRun(t *testing.T) {
 						t.Fatalf("plainRun(%q, %d) = %d, want %d", b, start, got, want)
 					}
 				}
+			}
+		}
+	}
+}
+
+// TestPlainRunRandom checks random words, drawn mostly from the bytes
+// around the flagged ranges, against the byte loop.
+func TestPlainRunRandom(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	near := []byte{0, 1, 0x1f, 0x20, 0x21, '"', 0x23, 0x5b, '\\', 0x5d, 0x7e, 0x7f, 0x80, 0x81, 0xdc, 0xff, 'a'}
+	b := make([]byte, 24)
+	for range 200000 {
+		for k := range b {
+			if r.IntN(4) == 0 {
+				b[k] = byte(r.IntN(256))
+			} else {
+				b[k] = near[r.IntN(len(near))]
+			}
+		}
+		for start := 0; start < 8; start++ {
+			want := start
+			for want < len(b) && jsonPlain[b[want]] {
+				want++
+			}
+			if got := plainRun(b, start); got != want {
+				t.Fatalf("plainRun(%q, %d) = %d, want %d", b, start, got, want)
 			}
 		}
 	}
