@@ -59,7 +59,7 @@ func plainRun(b []byte, i int) int {
 // "and not w" of each zero-byte test: a subtraction that sets a high bit
 // without a borrow needs a byte of 0x81 or above, which is flagged anyway.
 func notPlain(w uint64) uint64 {
-	return ((w - loBits*0x20) | (w^(loBits*'"') - loBits) | (w^(loBits*'\\') - loBits) | w) & hiBits
+	return ((w - loBits*0x20) | (w ^ (loBits * '"') - loBits) | (w ^ (loBits * '\\') - loBits) | w) & hiBits
 }
 
 // isASCII reports whether s has no byte of 0x80 or above.
