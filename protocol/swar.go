@@ -59,7 +59,10 @@ func plainRun(b []byte, i int) int {
 // "and not w" of each zero-byte test: a subtraction that sets a high bit
 // without a borrow needs a byte of 0x81 or above, which is flagged anyway.
 func notPlain(w uint64) uint64 {
-	return ((w - loBits*0x20) | (w ^ (loBits * '"') - loBits) | (w ^ (loBits * '\\') - loBits) | w) & hiBits
+	lt := w - loBits*0x20           // borrows out of bytes below 0x20
+	q := (w ^ loBits*'"') - loBits  // out of '"' bytes
+	b := (w ^ loBits*'\\') - loBits // out of '\\' bytes
+	return (lt | q | b | w) & hiBits
 }
 
 // isASCII reports whether s has no byte of 0x80 or above.
