@@ -312,11 +312,8 @@ func (p *cborParser) message(m *Message) error {
 // and a tag that are strings as they are on the wire, in their shortest
 // heads, the tag in the string cache.
 func (p *cborParser) notePrefix(start, headLen, portEnd int, port string, data []any) {
-	if len(data) == 0 || p.c.a.strings == nil {
-		return
-	}
-	tag, ok := data[0].(string)
-	if !ok || len(tag) == 0 || len(tag) > maxInternedString {
+	tag, ok := firstTag(data)
+	if !ok {
 		return
 	}
 	b := p.b[start:]
@@ -329,12 +326,9 @@ func (p *cborParser) notePrefix(start, headLen, portEnd int, port string, data [
 	if te > len(b) || stringHeadLen(b[pe:], len(tag)) != 1 || string(b[pe+1:te]) != tag {
 		return
 	}
-	box, ok := p.c.a.strings.cached(b[pe+1 : te])
-	if !ok {
-		return
+	if p.c.prefix.remember(p.c.a.strings, b[:te], b[pe+1:te], port) {
+		p.c.prefix.count, p.c.prefix.headLen = len(data)+1, headLen
 	}
-	p.c.prefix.set(b[:te], port, box)
-	p.c.prefix.count, p.c.prefix.headLen = len(data)+1, headLen
 }
 
 // stringHeadLen returns the length of the head at the start of b if it

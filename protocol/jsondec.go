@@ -211,11 +211,8 @@ func (p *jsonParser) message(m *Message) error {
 // are on the wire (no escapes, no white space), the tag in the string
 // cache.
 func (p *jsonParser) notePrefix(start, portEnd int, port string, data []any) {
-	if len(data) == 0 {
-		return
-	}
-	tag, ok := data[0].(string)
-	if !ok || len(tag) == 0 {
+	tag, ok := firstTag(data)
+	if !ok {
 		return
 	}
 	b := p.b[start:]
@@ -225,14 +222,7 @@ func (p *jsonParser) notePrefix(start, portEnd int, port string, data []any) {
 		te >= len(b) || b[pe] != ',' || b[pe+1] != '"' || string(b[pe+2:te]) != tag || b[te] != '"' {
 		return
 	}
-	if p.c.a.strings == nil {
-		return
-	}
-	box, ok := p.c.a.strings.cached(b[pe+2 : te])
-	if !ok {
-		return
-	}
-	p.c.prefix.set(b[:te+1], port, box)
+	p.c.prefix.remember(p.c.a.strings, b[:te+1], b[pe+2:te], port)
 }
 
 // data parses the elements after the port up to the closing bracket

@@ -71,13 +71,32 @@ func (pc *prefixCache) miss() bool {
 	return true
 }
 
-// set replaces the entry with b (the prefix) and the values it decodes to.
-func (pc *prefixCache) set(b []byte, port string, tag any) {
-	if len(b) > maxPrefix {
-		return
+// firstTag returns a message's tag: the first element of its data, if
+// that is a non-empty string.
+func firstTag(data []any) (string, bool) {
+	if len(data) == 0 {
+		return "", false
 	}
-	pc.n = copy(pc.b[:], b)
-	pc.port, pc.tag = port, tag
+	tag, ok := data[0].(string)
+	return tag, ok && tag != ""
+}
+
+// remember replaces the entry with prefix, which decodes to port and a
+// tag whose wire bytes (checked by the codec to be the tag itself) are
+// tag, if the string cache sc holds the tag: its box there is an
+// allocation of its own, which the entry may keep. It reports whether it
+// replaced the entry.
+func (pc *prefixCache) remember(sc *stringCache, prefix, tag []byte, port string) bool {
+	if sc == nil || len(prefix) > maxPrefix {
+		return false
+	}
+	box, ok := sc.cached(tag)
+	if !ok {
+		return false
+	}
+	pc.n = copy(pc.b[:], prefix)
+	pc.port, pc.tag = port, box
+	return true
 }
 
 // cached returns the string cache's box of b, if the cache holds b; it

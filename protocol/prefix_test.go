@@ -54,6 +54,10 @@ func cborPrefixStreams() [][]byte {
 			Message{Port: "portnamex", Data: []any{"test", int64(1)}}, Message{Port: "portnam", Data: []any{"test", int64(1)}}),
 		// a port with a two-byte head, steady
 		msgs(nil, slices.Repeat([]Message{{Port: long, Data: []any{"tag", int64(1)}}}, 8)...),
+		// a port too long to remember (the prefix would pass maxPrefix),
+		// with another element count, between messages the entry matches
+		msgs(steady(8), slices.Repeat([]Message{{Port: strings.Repeat("p", 100), Data: []any{"test", int64(1)}}}, 6)...),
+		msgs(msgs(steady(8), slices.Repeat([]Message{{Port: strings.Repeat("p", 100), Data: []any{"test", int64(1)}}}, 6)...), typical, typical),
 		// the port as a byte string, then as a text string
 		append(append(steady(8), append([]byte{0x84, 0x48}, one[2:]...)...), one...),
 		// a malformed or cut continuation after a cached prefix
