@@ -430,7 +430,7 @@ func (c *conn) readLoop() {
 	var m protocol.Message // reused: the decoder writes each message into it
 	it := item{src: src}   // reused for each message (port and data change)
 	unreported := 0        // messages decoded and not yet added to the peer's MessagesIn
-	defer func() { c.r.stats.msgsRead(unreported) }()
+	defer c.r.stats.msgsRead(&unreported)
 	for {
 		var ok bool
 		if held {
@@ -442,8 +442,7 @@ func (c *conn) readLoop() {
 			}
 		}
 		if !ok {
-			c.r.stats.msgsRead(unreported)
-			unreported = 0
+			c.r.stats.msgsRead(&unreported)
 			m, it.port, it.data = protocol.Message{}, "", nil // an idle connection pins no message
 			err = dec.DecodeInto(&m)
 		}
@@ -463,8 +462,7 @@ func (c *conn) readLoop() {
 			return
 		}
 		if unreported++; unreported == msgsInBatch {
-			c.r.stats.msgsRead(unreported)
-			unreported = 0
+			c.r.stats.msgsRead(&unreported)
 		}
 		if trace {
 			c.n.trace("RCV %s -> %s", src, traceJSON(m.Port, m.Data, false))
@@ -484,8 +482,7 @@ func (c *conn) readLoop() {
 		if queued, held = c.n.loop.runOrPost(it, c, c.n); !queued {
 			continue
 		}
-		c.r.stats.msgsRead(unreported) // before the reader may wait for room
-		unreported = 0
+		c.r.stats.msgsRead(&unreported) // before the reader may wait for room
 		if !c.awaitRoom() {
 			return
 		}

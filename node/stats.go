@@ -165,12 +165,21 @@ type peerStats struct {
 
 // Hooks called from conn.go and remote.go.
 
-func (p *peerStats) msgsRead(n int) { p.msgsIn.Add(uint64(n)) }
-func (p *peerStats) msgOut()        { p.msgsOut.Add(1) }
-func (p *peerStats) wrote(n int64)  { p.bytesOut.Add(uint64(max(n, 0))) }
-func (p *peerStats) drop(n int)     { p.dropped.Add(uint64(n)) }
-func (p *peerStats) changed()       { p.lastChange.Store(time.Now().UnixNano()) }
-func (p *peerStats) connected()     { p.connects.Add(1); p.changed() }
+// msgsRead adds a reader's count of messages decoded since it last
+// reported (*n) to MessagesIn and zeroes the count; a reader with nothing
+// to report costs no atomic add.
+func (p *peerStats) msgsRead(n *int) {
+	if *n > 0 {
+		p.msgsIn.Add(uint64(*n))
+		*n = 0
+	}
+}
+
+func (p *peerStats) msgOut()       { p.msgsOut.Add(1) }
+func (p *peerStats) wrote(n int64) { p.bytesOut.Add(uint64(max(n, 0))) }
+func (p *peerStats) drop(n int)    { p.dropped.Add(uint64(n)) }
+func (p *peerStats) changed()      { p.lastChange.Store(time.Now().UnixNano()) }
+func (p *peerStats) connected()    { p.connects.Add(1); p.changed() }
 
 // transportError counts a reason list ["transport_error", node, msg].
 func (p *peerStats) transportError(reason []any) {
