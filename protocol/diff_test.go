@@ -57,15 +57,22 @@ func decodeAll(dec interface{ Decode() (Message, error) }) outcome {
 	return o
 }
 
-// decodeSplit decodes through a splitReader and checks Buffered's promise
-// on every message: a positive Buffered means the next Decode reads
-// nothing; 0 means it must read (while the reader has data left).
-func decodeSplit(t *testing.T, framing string, data, splits []byte) outcome {
+// newSplitDecoder returns a stream decoder reading data through a
+// splitReader, and the reader.
+func newSplitDecoder(t *testing.T, framing string, data, splits []byte) (*splitReader, Decoder) {
 	r := &splitReader{data: data, splits: splits}
 	dec, err := NewStreamDecoder(framing, r, DecodeLimits{})
 	if err != nil {
 		t.Fatal(err)
 	}
+	return r, dec
+}
+
+// decodeSplit decodes through a splitReader and checks Buffered's promise
+// on every message: a positive Buffered means the next Decode reads
+// nothing; 0 means it must read (while the reader has data left).
+func decodeSplit(t *testing.T, framing string, data, splits []byte) outcome {
+	r, dec := newSplitDecoder(t, framing, data, splits)
 	var o outcome
 	for len(o.msgs) < maxDiffMessages {
 		buffered := dec.Buffered()
@@ -181,11 +188,7 @@ func diffDecode(t *testing.T, framing string, data, splits []byte) {
 // reader does: DecodeBuffered while it has a message, Decode when it
 // says the next one needs a read. DecodeBuffered must never read.
 func decodeBufferedSplit(t *testing.T, framing string, data, splits []byte) outcome {
-	r := &splitReader{data: data, splits: splits}
-	dec, err := NewStreamDecoder(framing, r, DecodeLimits{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	r, dec := newSplitDecoder(t, framing, data, splits)
 	var o outcome
 	for len(o.msgs) < maxDiffMessages {
 		before := r.reads
