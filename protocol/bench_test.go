@@ -13,16 +13,24 @@ import (
 var typical = Message{Port: "portname", Data: []any{"test", int64(123), "payload-string-0123456789"}}
 
 func benchAppend(b *testing.B, framing string) {
-	enc, _ := Appender(framing)
-	buf := make([]byte, 0, 256)
-	b.ReportAllocs()
-	for b.Loop() {
-		var err error
-		if buf, err = enc(buf[:0], typical); err != nil {
-			b.Fatal(err)
-		}
+	appendTo, _ := Appender(framing)
+	enc, _ := NewEncoder(framing)
+	for _, e := range []struct {
+		name     string
+		appendTo func([]byte, Message) ([]byte, error)
+	}{{"stateless", appendTo}, {"encoder", enc.Append}} {
+		b.Run(e.name, func(b *testing.B) {
+			buf := make([]byte, 0, 256)
+			b.ReportAllocs()
+			for b.Loop() {
+				var err error
+				if buf, err = e.appendTo(buf[:0], typical); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
+		})
 	}
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
 }
 
 // repeatReader returns the same chunk on every Read, forever: a peer

@@ -2,6 +2,7 @@ package protocol
 
 import (
 	"bytes"
+	"errors"
 	"strconv"
 	"strings"
 	"testing"
@@ -108,4 +109,70 @@ func FuzzDecimal(f *testing.F) {
 			t.Fatalf("appendInt(%d) = %q, want %q", i, got, want)
 		}
 	})
+}
+
+// encoderSequence is a stream whose port and tag repeat, change and
+// return: the Encoder must write each message exactly as the stateless
+// encoders do, whatever it remembers from the message before.
+func encoderSequence(port1, tag1, port2, tag2 string) []Message {
+	long := strings.Repeat("p", maxEncodedPrefix+1)
+	return []Message{
+		{Port: port1, Data: []any{tag1, int64(123), "payload-string-0123456789"}},
+		{Port: port1, Data: []any{tag1, int64(124), "payload-string-0123456789"}},
+		{Port: port1, Data: []any{tag1}},           // the tag alone
+		{Port: port1, Data: []any{tag2, int64(1)}}, // another tag
+		{Port: port2, Data: []any{tag2, int64(1)}}, // another port
+		{Port: port1, Data: []any{tag1, int64(1)}}, // back
+		{Port: port1, Data: []any{int64(7), tag1}}, // a tag that is not a string
+		{Port: port1}, // no data
+		{Port: port1, Data: []any{tag1, map[string]any{"k": []any{tag1}}}},
+		{Port: long, Data: []any{tag1}}, {Port: long, Data: []any{tag1}}, // too long to remember
+		{Port: port1, Data: []any{long}}, {Port: port1, Data: []any{long}},
+		{Port: port1, Data: []any{tag1, int64(1)}},
+		{Port: port1 + "x", Data: []any{tag1, int64(1)}}, // port and tag of the same total length
+		{Port: port1, Data: []any{"x" + tag1, int64(1)}},
+		{Port: port1, Data: []any{tag1, func() {}}}, // an error: the stream goes on
+		{Port: port1, Data: []any{tag1, int64(2)}},
+	}
+}
+
+func checkEncoder(t *testing.T, port1, tag1, port2, tag2 string) {
+	for _, framing := range []string{FramingJSON, FramingCBOR} {
+		e, err := NewEncoder(framing)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ref, _ := Appender(framing)
+		for i, m := range encoderSequence(port1, tag1, port2, tag2) {
+			prefix := []byte("xy")
+			got, gotErr := e.Append(bytes.Clone(prefix), m)
+			want, wantErr := ref(bytes.Clone(prefix), m)
+			if (gotErr != nil) != (wantErr != nil) || !bytes.Equal(got, want) {
+				t.Fatalf("%s message %d %v: Encoder %q (%v), %s encoder %q (%v)", framing, i, m, got, gotErr, framing, want, wantErr)
+			}
+		}
+	}
+}
+
+func TestEncoderMatchesStatelessEncoders(t *testing.T) {
+	for _, c := range [][4]string{
+		{"recv#bench", "test", "other#port", "ping"},
+		{"a#b", "t", "a#b", "u"},
+		{"", "", "x", ""},
+		{"n#\"quoted\"", "tag\\with\nescapes", "é#ü", "\xff\xfe"}, // escapes, UTF-8, Perl bytes
+		{"node#port", "tag", "node#port", "tag"},                  // the second pair the same
+	} {
+		checkEncoder(t, c[0], c[1], c[2], c[3])
+	}
+	if _, err := NewEncoder("yaml"); !errors.Is(err, ErrNoCommonFraming) {
+		t.Fatalf("NewEncoder(yaml): %v", err)
+	}
+}
+
+// FuzzEncoder: the Encoder writes what the stateless encoders write, for
+// any ports and tags, in any order of repeats and changes.
+func FuzzEncoder(f *testing.F) {
+	f.Add("recv#bench", "test", "other#port", "ping")
+	f.Add("n#\"q\"", "t\x00", "é", "\xff")
+	f.Fuzz(checkEncoder)
 }
