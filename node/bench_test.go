@@ -10,7 +10,7 @@ import (
 // The typical small message of the protocol benchmarks.
 var benchMsg = []any{"test", int64(123), "payload-string-0123456789"}
 
-func quietNode(b *testing.B, id string, listen bool, framings []string) *Node {
+func quietNode(b testing.TB, id string, listen bool, framings []string) *Node {
 	b.Helper()
 	cfg := Config{NodeID: id, Framings: framings, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	if listen {

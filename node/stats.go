@@ -128,7 +128,11 @@ type PeerStats struct {
 	// encoded to its connections. A connection's reader adds what it
 	// decoded before each read and every msgsInBatch messages (an atomic
 	// add per message cost a receiver 5 % of its time), so MessagesIn may
-	// trail the handlers by at most the messages of one read.
+	// trail the handlers by at most the messages of one read. Senders'
+	// messages are added when the writer takes them, when the connection
+	// closes, and for the current connection when stats are read, so
+	// MessagesOut has every send but those still queued on a connection
+	// that was replaced and is finishing its writes.
 	MessagesIn, MessagesOut uint64
 	BytesIn, BytesOut       uint64 // read from / written to its sockets (data phase)
 	Connects                uint64 // connections established
@@ -175,7 +179,6 @@ func (p *peerStats) msgsRead(n *int) {
 	}
 }
 
-func (p *peerStats) msgOut()       { p.msgsOut.Add(1) }
 func (p *peerStats) wrote(n int64) { p.bytesOut.Add(uint64(max(n, 0))) }
 func (p *peerStats) drop(n int)    { p.dropped.Add(uint64(n)) }
 func (p *peerStats) changed()      { p.lastChange.Store(time.Now().UnixNano()) }
@@ -305,6 +308,7 @@ func (n *Node) queueLimits() (send, recvBytes, recvLen int) {
 func (c *conn) sendQueueBytes() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.countSendsLocked() // so that MessagesOut, read after this, has every send
 	q := len(c.buf)
 	for _, b := range c.sealed {
 		q += len(b)
@@ -395,6 +399,7 @@ func (r *remote) snapshot() PeerStats {
 	if c != nil {
 		p.SendFraming, p.RecvFraming, p.TLS = c.s.SendFraming, c.s.RecvFraming, c.s.TLS
 		p.SendQueueBytes = c.sendQueueBytes()
+		p.MessagesOut = r.stats.msgsOut.Load() // now with the sends not yet taken
 		p.RecvQueueBytes, p.RecvQueueMessages = int(c.inqBytes.Load()), int(c.inqLen.Load())
 	}
 	return p
