@@ -228,35 +228,78 @@ func (p *jsonParser) notePrefix(start, portEnd int, port string, data []any) {
 // data parses the elements after the port up to the closing bracket
 // straight into the allocator's top chunk; first, if not nil, is the
 // first element, already parsed (the prefix cache's tag).
+//
+// The elements AEMP messages mostly carry, plain ASCII strings and short
+// non-negative integers, are parsed here, with the position in a local
+// variable; anything else, and white space, goes through value and peek,
+// which keep it in p.i. The two paths decode the same bytes to the same
+// values: the fast cases are those value's own first checks take.
 func (p *jsonParser) data(first any) ([]any, error) {
 	a := &p.c.a
 	a.beginTop()
 	if first != nil {
 		a.pushTop(first)
 	}
+	b, i := p.b, p.i
 	for {
-		ch, err := p.peek()
-		if err != nil {
-			a.abortTop()
-			return nil, err
+		if i >= len(b) || b[i] <= ' ' {
+			p.i = i
+			if _, err := p.peek(); err != nil {
+				a.abortTop()
+				return nil, err
+			}
+			i = p.i
 		}
-		switch ch {
+		switch b[i] {
 		case ']':
-			p.i++
+			p.i = i + 1
 			return a.endTop(), nil
 		case ',':
-			p.i++
+			i++
+			if i < len(b) {
+				if c := b[i]; c == '"' {
+					if j := plainRun(b, i+1); j < len(b) && b[j] == '"' {
+						a.pushTop(a.boxBytes(b[i+1 : j]))
+						i = j + 1
+						continue
+					}
+				} else if v, k, ok := shortInt(b, i); ok {
+					a.pushTop(a.boxInt(v))
+					i = k
+					continue
+				}
+			}
+			p.i = i
 			v, err := p.value(1)
 			if err != nil {
 				a.abortTop()
 				return nil, err
 			}
 			a.pushTop(v)
+			i = p.i
 		default:
+			p.i = i
 			a.abortTop()
 			return nil, p.unexpected("after array element")
 		}
 	}
+}
+
+// shortInt parses the common number: a non-negative integer of at most 15
+// digits, not starting with 0, ended by ',' or ']', at b[i:], with room
+// after it (so that no bounds decide where it ends); k is the index of
+// the byte after it. Anything else is for number.
+func shortInt(b []byte, i int) (v int64, k int, ok bool) {
+	if i+16 >= len(b) || b[i] < '1' || b[i] > '9' {
+		return 0, 0, false
+	}
+	for k = i; k < i+15 && b[k] >= '0' && b[k] <= '9'; k++ {
+		v = v*10 + int64(b[k]-'0')
+	}
+	if b[k] == ',' || b[k] == ']' {
+		return v, k, true
+	}
+	return 0, 0, false
 }
 
 // elements parses the rest of an array up to and including the closing
@@ -411,17 +454,11 @@ func (p *jsonParser) object(depth int) (any, error) {
 
 // number parses a JSON number and applies ParseNumber's rules.
 func (p *jsonParser) number() (any, error) {
-	// the common case first: a short non-negative integer, ended by ',' or ']'
-	if b, i := p.b, p.i; i+16 < len(b) && b[i] != '0' {
-		v := int64(0)
-		k := i
-		for ; k < i+15 && b[k] >= '0' && b[k] <= '9'; k++ {
-			v = v*10 + int64(b[k]-'0')
-		}
-		if k > i && (b[k] == ',' || b[k] == ']') {
-			p.i = k
-			return p.c.a.boxInt(v), nil
-		}
+	// the common case first (inside arrays and objects; data does it
+	// itself for the message's own elements)
+	if v, k, ok := shortInt(p.b, p.i); ok {
+		p.i = k
+		return p.c.a.boxInt(v), nil
 	}
 	b, start := p.b, p.i
 	i := start
