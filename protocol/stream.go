@@ -192,6 +192,13 @@ func (s *stream) DecodeBufferedInto(m *Message) (ok bool, err error) {
 	}
 	if s.frameLen == 0 && !s.scanning && s.start < s.end {
 		n, err := s.codec.parse(s.buf[s.start:s.end], false, m)
+		if err == nil && n <= s.lim.MaxMessageBytes {
+			// done's common case, without its calls: within the
+			// limit with any leading white space, so without it
+			s.start += n
+			s.codec.resetScan()
+			return true, nil
+		}
 		if err != errIncomplete {
 			return true, s.done(m, n, err)
 		}
