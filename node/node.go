@@ -63,6 +63,7 @@ type Node struct {
 
 	ctx    context.Context // ends with Close
 	cancel context.CancelFunc
+	ended  atomic.Bool    // set by Close just before it ends ctx: closed() without ctx.Err's lock-free but slower path on every send
 	wg     sync.WaitGroup // the node's goroutines; Close waits for them
 	once   sync.Once      // Close
 
@@ -184,6 +185,7 @@ func (n *Node) bind() error {
 //     and AfterFunc return a stopped Timer).
 func (n *Node) Close() error {
 	n.once.Do(func() {
+		n.ended.Store(true)
 		n.cancel()
 		n.mu.Lock()
 		ls := n.listeners
@@ -203,4 +205,4 @@ func (n *Node) Close() error {
 	return nil
 }
 
-func (n *Node) closed() bool { return n.ctx.Err() != nil }
+func (n *Node) closed() bool { return n.ended.Load() }
