@@ -551,3 +551,31 @@ func TestDecodeAllocatesPerReadNotPerMessage(t *testing.T) {
 		}
 	}
 }
+
+// TestShortInt: the integers the JSON data loop reads itself, against
+// ParseNumber, for every length up to the 15 it takes and every ending;
+// anything else is left to the general number parser.
+func TestShortInt(t *testing.T) {
+	for n := 1; n <= 17; n++ {
+		num := "1234567890123456789"[:n]
+		for _, end := range []string{",", "]", "}", ".5,", "e3,", " ,", "x"} {
+			b := []byte(num + end + "                  ")
+			v, k, ok := shortInt(b, 0)
+			wantOK := n <= 15 && (end == "," || end == "]")
+			if ok != wantOK {
+				t.Fatalf("shortInt(%q): ok %v, want %v", b, ok, wantOK)
+			}
+			if !ok {
+				continue
+			}
+			if want := ParseNumber(num); any(v) != want || k != n {
+				t.Fatalf("shortInt(%q) = %d, %d; want %v, %d", b, v, k, want, n)
+			}
+		}
+	}
+	for _, b := range []string{"0,                 ", "-1,                ", "1,", "a,                 "} {
+		if _, _, ok := shortInt([]byte(b), 0); ok {
+			t.Fatalf("shortInt(%q) took it", b)
+		}
+	}
+}
