@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
@@ -160,9 +161,29 @@ func checkPerlModule(perl string, env []string, module string) error {
 }
 
 // FreeAddr returns a 127.0.0.1 address with a port that was free a moment
-// ago.
+// ago, for a node started later to listen on.
+//
+// The port is picked below the kernel's ephemeral range where it can:
+// a port from that range (what listening on port 0 gives) may be handed
+// to an outgoing connection of another node before the one it was meant
+// for binds it ("Address already in use", seen in the chaos test). Below
+// the range only another program can take it.
 func FreeAddr(tb testing.TB) string {
 	tb.Helper()
+	if lo := ephemeralLow(); lo > freePortMin {
+		for range 50 {
+			port := freePortMin + rand.IntN(lo-freePortMin)
+			if !handedOut.claim(port) {
+				continue // given to an earlier caller, which may not listen yet
+			}
+			l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+			if err == nil {
+				addr := l.Addr().String()
+				l.Close()
+				return addr
+			}
+		}
+	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		tb.Fatal(err)
@@ -170,6 +191,47 @@ func FreeAddr(tb testing.TB) string {
 	addr := l.Addr().String()
 	l.Close()
 	return addr
+}
+
+// freePortMin is the lowest port FreeAddr picks: above the ports of
+// well-known services.
+const freePortMin = 20000
+
+// handedOut is the ports FreeAddr returned in this process, which it
+// never returns again (a random pick could repeat one).
+var handedOut portSet
+
+type portSet struct {
+	mu    sync.Mutex
+	ports map[int]bool
+}
+
+// claim reports whether port was not handed out yet, and marks it.
+func (s *portSet) claim(port int) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ports[port] {
+		return false
+	}
+	if s.ports == nil {
+		s.ports = map[int]bool{}
+	}
+	s.ports[port] = true
+	return true
+}
+
+// ephemeralLow is the lowest port of Linux's ephemeral range, or 0 where
+// it cannot be read.
+func ephemeralLow() int {
+	b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
+	if err != nil {
+		return 0
+	}
+	var lo, hi int
+	if _, err := fmt.Sscan(string(b), &lo, &hi); err != nil {
+		return 0
+	}
+	return lo
 }
 
 // Spec describes one Perl node. Everything goes into the rc file the
