@@ -475,12 +475,13 @@ func (m *chaosMesh) waitFaultChecks() {
 type faultResult struct {
 	faults, mons, fired, inconclusive, missed int
 	maxLatency                                time.Duration
+	slowest                                   string // which monitor took maxLatency
 	misses                                    []string
 }
 
 func (r *faultResult) String() string {
-	return fmt.Sprintf("%d faults, %d monitors: %d fired (slowest after %v), %d inconclusive, %d missed",
-		r.faults, r.mons, r.fired, r.maxLatency.Round(time.Millisecond), r.inconclusive, r.missed)
+	return fmt.Sprintf("%d faults, %d monitors: %d fired (slowest after %v%s), %d inconclusive, %d missed",
+		r.faults, r.mons, r.fired, r.maxLatency.Round(time.Millisecond), r.slowest, r.inconclusive, r.missed)
 }
 
 func (r *faultResult) report(t *testing.T, bound time.Duration) {
@@ -504,7 +505,10 @@ func (m *chaosMesh) faultResults() map[string]*faultResult {
 			switch v {
 			case "fired":
 				r.fired++
-				r.maxLatency = max(r.maxLatency, lat)
+				if lat > r.maxLatency {
+					r.maxLatency = lat
+					r.slowest = fmt.Sprintf(": %s of %s at %s, %s's %s monitor on %s", f.kind, f.target, m.since(f.at), mon.obs, mon.side, mon.port)
+				}
 			case "inconclusive":
 				r.inconclusive++
 			default:
