@@ -160,10 +160,14 @@ func (s *globalService) gFind(src string, args []any) {
 
 // gDBFamily, gDBKeys, gDBValues answer db_family, db_keys and db_values
 // with g_reply and the request id.
+//
+// gDBFamily answers with a copy of the family: the answer to this node
+// itself is delivered without being encoded, and the service goes on
+// changing its own map (as in gMon1).
 func (s *globalService) gDBFamily(src string, args []any) {
-	f := s.db.global[argString(args, 0)]
+	f := maps.Clone(s.db.global[argString(args, 0)])
 	if f == nil {
-		f = map[string]any{}
+		f = map[string]any{} // Perl: $GLOBAL_DB{$family} || {}
 	}
 	s.host.send(src+"#", "g_reply", argAt(args, 1), f)
 }
@@ -210,7 +214,7 @@ func (s *globalService) gMon1(src string, args []any) {
 	s.db.monitors[f][src] = true
 	var db any
 	if g := s.db.global[f]; g != nil {
-		db = g
+		db = maps.Clone(g) // see gDBFamily
 	}
 	s.host.send(src+"#", "g_chg1", f, db)
 }

@@ -184,3 +184,36 @@ func (p prefixWriter) Write(b []byte) (int, error) {
 	fmt.Fprintf(os.Stderr, "%s: %s", string(p), b)
 	return len(b), nil
 }
+
+// A global node asking its own global service for a family gets a copy:
+// the answer is delivered locally, without encoding, and the family map
+// is the service's own, which the dispatch goroutine goes on changing.
+// Writing to the copy changes nothing in the database (and reading it
+// races with nothing, which -race checks).
+func TestDBFamilyOnTheMasterItselfIsACopy(t *testing.T) {
+	addr := freeAddr(t)
+	seed := startNode(t, "seed", []string{addr}, []string{addr})
+	eventually(t, "seed to become global", seed.isGlobal)
+	eventually(t, "seed to be its own master", func() bool { return seed.masterID() == "seed" })
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	w := watch(seed, "fam")
+	w.wait(t)
+	if _, err := seed.DBSet("fam", "k", int64(1)); err != nil {
+		t.Fatal(err)
+	}
+	w.wait(t, "k")
+	fam, err := seed.DBFamily(ctx, "fam")
+	if err != nil || !reflect.DeepEqual(fam, map[string]any{"k": int64(1)}) {
+		t.Fatalf("DBFamily = %v, %v", fam, err)
+	}
+	fam["k"], fam["x"] = int64(99), int64(2) // the caller's map to change
+	if _, err := seed.DBSet("fam", "k2", int64(3)); err != nil {
+		t.Fatal(err)
+	}
+	w.wait(t, "k", "k2")
+	again, err := seed.DBFamily(ctx, "fam")
+	if err != nil || !reflect.DeepEqual(again, map[string]any{"k": int64(1), "k2": int64(3)}) {
+		t.Fatalf("after changing the first answer, DBFamily = %v, %v", again, err)
+	}
+}
