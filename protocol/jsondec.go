@@ -124,9 +124,21 @@ type jsonParser struct {
 
 func (c *jsonCodec) parse(b []byte, complete bool, m *Message) (int, error) {
 	p := jsonParser{c: c, b: b}
-	p.ws()
-	c.lead = p.i
-	err := p.message(m)
+	var err error
+	if pc := &c.prefix; c.maxDepth >= 1 && pc.match(b) {
+		// a message that begins as the last one did, as a stream's
+		// messages do: its port and tag from the cache. A remembered
+		// prefix begins with '[' (and JSON::XS writes no white space
+		// before it), so message's checks are passed.
+		c.lead, p.i = 0, pc.n
+		var data []any
+		data, err = p.data(pc.tag)
+		m.Port, m.Data = pc.port, data
+	} else {
+		p.ws()
+		c.lead = p.i
+		err = p.message(m)
+	}
 	if err == errIncomplete && complete {
 		err = jsonError("message ends early")
 	}
@@ -168,13 +180,7 @@ func (p *jsonParser) message(m *Message) error {
 	if p.c.maxDepth < 1 {
 		return tooDeep(p.c.maxDepth)
 	}
-	start := p.i
-	if pc := &p.c.prefix; pc.match(p.b[start:]) {
-		p.i += pc.n
-		data, err := p.data(pc.tag)
-		m.Port, m.Data = pc.port, data
-		return err
-	}
+	start := p.i // a match of the prefix cache was taken by parse
 	p.i++
 	if ch, err = p.peek(); err != nil {
 		return err
