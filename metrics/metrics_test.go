@@ -64,14 +64,35 @@ func TestScrapeWhileMessagesFlowAndAfterPeerDies(t *testing.T) {
 			}
 		}
 	}
+	// Messages count when the writer takes them, so they are all in once
+	// they arrived; bytes count when the write returns, which may be
+	// after the peer has read and handled them: scraped until they are in.
+	counters := []string{`aemp_peer_sent_messages_total{peer="b"}`, `aemp_peer_sent_bytes_total{peer="b"}`,
+		"aemp_sent_messages_total", "aemp_sent_bytes_total"}
+	scrapeWhen := func(ok func(m map[string]float64) bool) map[string]float64 {
+		deadline := time.Now().Add(5 * time.Second)
+		for {
+			m := metricstest.Scrape(t, url)
+			if ok(m) || time.Now().After(deadline) {
+				return m
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
 	send(10)
-	m1 := metricstest.Scrape(t, url)
+	m1 := scrapeWhen(func(m map[string]float64) bool {
+		return m[counters[1]] >= 10 && m[counters[3]] >= 10
+	})
 	send(50)
-	m2 := metricstest.Scrape(t, url)
-	for _, s := range []string{`aemp_peer_sent_messages_total{peer="b"}`, `aemp_peer_sent_bytes_total{peer="b"}`,
-		"aemp_sent_messages_total", "aemp_sent_bytes_total"} {
+	m2 := scrapeWhen(func(m map[string]float64) bool {
+		return m[counters[1]] >= m1[counters[1]]+50 && m[counters[3]] >= m1[counters[3]]+50
+	})
+	for i, s := range counters {
 		if !(m1[s] >= 10 && m2[s] >= m1[s]+50) {
 			t.Errorf("%s: %v then %v, want at least 10 and 50 more", s, m1[s], m2[s])
+		}
+		if i%2 == 0 && m2[s] != m1[s]+50 {
+			t.Errorf("%s: %v then %v, want exactly 50 more (every message arrived)", s, m1[s], m2[s])
 		}
 	}
 	if m2[`aemp_peer_state{peer="b",state="up"}`] != 1 || m2[`aemp_peer_state{peer="b",state="down"}`] != 0 {
