@@ -31,9 +31,13 @@ const (
 // it has no "byte string for ASCII" rule), so the encoder is ours.
 func AppendCBOR(dst []byte, m Message) ([]byte, error) {
 	dst = cborHead(dst, cborArray, uint64(1+len(m.Data)))
-	dst = appendCBORString(dst, m.Port)
+	return appendCBORElements(appendCBORString(dst, m.Port), m.Data)
+}
+
+// appendCBORElements writes the elements of a message after its first.
+func appendCBORElements(dst []byte, data []any) ([]byte, error) {
 	var err error
-	for _, v := range m.Data {
+	for _, v := range data {
 		if dst, err = appendCBORValue(dst, v); err != nil {
 			return nil, err
 		}

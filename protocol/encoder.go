@@ -28,45 +28,32 @@ func NewEncoder(framing string) (*Encoder, error) {
 	return nil, fmt.Errorf("%w: %q", ErrNoCommonFraming, framing)
 }
 
-// Append appends m to dst.
+// Append appends m to dst. A message whose first element is not a
+// non-empty string (a tag) is written by AppendJSON or AppendCBOR.
 func (e *Encoder) Append(dst []byte, m Message) ([]byte, error) {
-	tag, tagged := firstString(m.Data)
+	tag, ok := firstTag(m.Data)
+	if !ok {
+		if e.cbor {
+			return AppendCBOR(dst, m)
+		}
+		return AppendJSON(dst, m)
+	}
 	if e.cbor {
 		dst = cborHead(dst, cborArray, uint64(1+len(m.Data)))
 	} else {
 		dst = append(dst, '[')
 	}
-	rest := m.Data
-	if tagged {
-		rest = rest[1:]
-		if e.last.is(m.Port, tag) {
-			dst = append(dst, e.last.enc[:e.last.encLen]...)
-		} else {
-			start := len(dst)
-			dst = e.appendPortTag(dst, m.Port, tag)
-			e.last.remember(m.Port, tag, dst[start:])
-		}
-	} else if e.cbor {
-		dst = appendCBORString(dst, m.Port)
+	if e.last.is(m.Port, tag) {
+		dst = append(dst, e.last.enc[:e.last.encLen]...)
 	} else {
-		dst = appendJSONString(dst, m.Port)
+		start := len(dst)
+		dst = e.appendPortTag(dst, m.Port, tag)
+		e.last.remember(m.Port, tag, dst[start:])
 	}
-	var err error
 	if e.cbor {
-		for _, v := range rest {
-			if dst, err = appendCBORValue(dst, v); err != nil {
-				return nil, err
-			}
-		}
-		return dst, nil
+		return appendCBORElements(dst, m.Data[1:])
 	}
-	for _, v := range rest {
-		dst = append(dst, ',')
-		if dst, err = appendJSONValue(dst, v); err != nil {
-			return nil, err
-		}
-	}
-	return append(dst, ']'), nil
+	return appendJSONElements(dst, m.Data[1:])
 }
 
 // appendPortTag writes the port and the tag as the framing's encoder
@@ -76,15 +63,6 @@ func (e *Encoder) appendPortTag(dst []byte, port, tag string) []byte {
 		return appendCBORString(appendCBORString(dst, port), tag)
 	}
 	return appendJSONString(append(appendJSONString(dst, port), ','), tag)
-}
-
-// firstString returns the message tag when it is a string.
-func firstString(data []any) (string, bool) {
-	if len(data) == 0 {
-		return "", false
-	}
-	s, ok := data[0].(string)
-	return s, ok
 }
 
 // encodedPrefix is the port and tag of the last message an Encoder wrote,

@@ -24,10 +24,14 @@ const FramingJSON = "json"
 // Perl's %g rule, and the byte-exact form is what Perl peers and recorded
 // transcripts compare against.
 func AppendJSON(dst []byte, m Message) ([]byte, error) {
-	dst = append(dst, '[')
-	dst = appendJSONString(dst, m.Port)
+	return appendJSONElements(appendJSONString(append(dst, '['), m.Port), m.Data)
+}
+
+// appendJSONElements writes the elements of a message after its first
+// (",value" each) and the closing bracket.
+func appendJSONElements(dst []byte, data []any) ([]byte, error) {
 	var err error
-	for _, v := range m.Data {
+	for _, v := range data {
 		dst = append(dst, ',')
 		if dst, err = appendJSONValue(dst, v); err != nil {
 			return nil, err
