@@ -205,8 +205,8 @@ func (m *chaosMesh) describeStream(s string) string {
 }
 
 // maxStderrLines is how many stderr lines of an incarnation are kept for
-// the failure log.
-const maxStderrLines = 400
+// the failure log: enough for a Go node's goroutine dump (dumpGoStacks).
+const maxStderrLines = 2000
 
 // startNode starts a new incarnation of nd and waits for its "ready" line.
 func (m *chaosMesh) startNode(nd *chaosNode) (*chaosInst, error) {
@@ -289,6 +289,29 @@ func (m *chaosMesh) kill(in *chaosInst) {
 	case <-in.done:
 	case <-time.After(10 * time.Second):
 		m.t.Errorf("%s did not exit after SIGKILL", in)
+	}
+}
+
+// dumpGoStacks makes every running Go incarnation print its goroutines
+// and exit (SIGQUIT), for the failure log of a mesh that hangs.
+func (m *chaosMesh) dumpGoStacks() {
+	m.mu.Lock()
+	var gos []*chaosInst
+	for _, in := range m.all {
+		if !in.node.perl {
+			in.killed = true
+			gos = append(gos, in)
+		}
+	}
+	m.mu.Unlock()
+	for _, in := range gos {
+		in.signal(syscall.SIGQUIT)
+	}
+	for _, in := range gos {
+		select {
+		case <-in.done:
+		case <-time.After(5 * time.Second):
+		}
 	}
 }
 

@@ -181,6 +181,7 @@ func TestChaos(t *testing.T) {
 	// the mesh is up: every view shows every inbox, messages flow
 	t0 := time.Now()
 	if d, ok := m.waitConverged(30 * time.Second); !ok {
+		m.dumpGoStacks()
 		t.Fatalf("the mesh never formed: %s", d)
 	}
 	if d, ok := m.waitTraffic(time.Now(), 15*time.Second); !ok {
