@@ -341,6 +341,11 @@ func (n *Node) Stats() Stats {
 	for _, r := range n.remotes {
 		rs = append(rs, r)
 	}
+	// under Node.mu, as prune moves a record from n.remotes to departed:
+	// taken after the unlock, a record pruned in between was counted
+	// twice, as live and as departed (the node-wide totals jumped, then
+	// fell back)
+	departed, evicted := n.stats.departed.snapshot()
 	n.mu.Unlock()
 
 	ns := &n.stats
@@ -358,7 +363,6 @@ func (n *Node) Stats() Stats {
 	for _, r := range transportReasons {
 		s.TransportErrors[r] = 0
 	}
-	departed, evicted := ns.departed.snapshot()
 	s.MessagesIn, s.MessagesOut, s.BytesIn, s.BytesOut = evicted.msgsIn, evicted.msgsOut, evicted.bytesIn, evicted.bytesOut
 	for i, r := range transportReasons {
 		s.TransportErrors[r] = evicted.errs[i]
